@@ -1,0 +1,51 @@
+/*
+ * main_arena.c - the main arena, the global parameters, and start-up.
+ *
+ * main_arena is a static struct malloc_state: it exists before the first malloc,
+ * and its memory comes from brk.  ptmalloc_init runs once, at the first call into
+ * the allocator, and also registers the fork handlers: fork() copies only the
+ * calling thread, so a lock held by another thread at that moment would stay held
+ * in the child forever.  The handlers take the lock before fork, so the heap is
+ * consistent when copied, and release it on both sides afterwards.
+ */
+#include "arena/arena.h"
+
+#include "bins/int_malloc.h"
+
+/* glibc's names, so a debugger's `p main_arena` and `p mp_` work as they do there. */
+struct malloc_state main_arena = {.mutex = OS_LOCK_INITIALIZER, .next = &main_arena, .attached_threads = 1};
+
+struct malloc_par mp_ = {
+    .top_pad = DEFAULT_TOP_PAD,
+    .n_mmaps_max = DEFAULT_MMAP_MAX,
+    .mmap_threshold = DEFAULT_MMAP_THRESHOLD,
+    .trim_threshold = DEFAULT_TRIM_THRESHOLD,
+};
+
+atomic_bool malloc_initialized;
+
+char *main_segments[MAX_MAIN_SEGMENTS];
+int main_nsegments;
+
+static void fork_prepare(void) { os_lock(&main_arena.mutex); }
+static void fork_parent(void) { os_unlock(&main_arena.mutex); }
+/* In the child no other thread exists to hold the lock: start it afresh. */
+static void fork_child(void) { os_lock_init(&main_arena.mutex); }
+
+void ptmalloc_init(void)
+{
+    static os_lock_t init_lock = OS_LOCK_INITIALIZER;
+    bool first = false;
+
+    os_lock(&init_lock);
+    if (!atomic_load_explicit(&malloc_initialized, memory_order_relaxed)) {
+        malloc_init_state(&main_arena);
+        atomic_store_explicit(&malloc_initialized, true, memory_order_release);
+        first = true;
+    }
+    os_unlock(&init_lock);
+
+    /* After the flag is set: registering may itself call malloc. */
+    if (first)
+        os_atfork(fork_prepare, fork_parent, fork_child);
+}

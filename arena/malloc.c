@@ -1,0 +1,161 @@
+/*
+ * malloc.c - the public entry points: malloc, free, calloc, realloc.
+ *
+ * Each is glibc's __libc_* function of the same name: check the arguments, pick
+ * and lock an arena, call the arena-level algorithm in bins/ (_int_malloc,
+ * _int_free, _int_realloc), unlock.  Chunks with a mapping of their own bypass the
+ * arenas entirely.  Step into any of them from a debugger and the next frame is
+ * the algorithm itself.
+ */
+#include "include/arenalloc.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "arena/arena.h"
+#include "arena/heap_check.h"
+#include "arena/mmap_chunk.h"
+#include "bins/int_malloc.h"
+#include "bins/malloc_printerr.h"
+
+void *arenalloc_malloc(size_t bytes)
+{
+    malloc_ensure_init();
+    mstate av = arena_get();
+    void *victim = _int_malloc(av, bytes);
+    arena_unlock(av);
+    debug_check_heap();
+    return victim;
+}
+
+void arenalloc_free(void *mem)
+{
+    if (mem == NULL)
+        return;
+
+    /* free() must not change errno, and munmap could. */
+    int err = errno;
+    mchunkptr p = mem2chunk(mem);
+    if (chunk_is_mmapped(p)) {
+        mmap_threshold_after_free(p);
+        munmap_chunk(p);
+    } else {
+        mstate av = arena_for_chunk(p);
+        os_lock(&av->mutex);
+        _int_free(av, p);
+        arena_unlock(av);
+    }
+    errno = err;
+    debug_check_heap();
+}
+
+/* calloc must return zeroes, but memory fresh from the OS already is.  So only the
+   part of a chunk that may have been used before is cleared: when the chunk was
+   carved from top, the bytes above the highest point the brk heap ever reached
+   are fresh.  Returns how many bytes of the chunk's payload to clear. */
+static size_t calloc_clear_size(mchunkptr p, mchunkptr oldtop, INTERNAL_SIZE_T oldtopsize)
+{
+    INTERNAL_SIZE_T csz = chunksize(p);
+    if (p == oldtop && csz > oldtopsize)
+        csz = oldtopsize;
+    return csz - SIZE_SZ;
+}
+
+void *arenalloc_calloc(size_t n, size_t elem_size)
+{
+    size_t bytes;
+    if (__builtin_mul_overflow(n, elem_size, &bytes)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    malloc_ensure_init();
+    mstate av = arena_get();
+
+    /* How much of top may hold old data: up to the brk heap's high-water mark
+       (contiguous main arena), else all of it. */
+    mchunkptr oldtop = av->top;
+    INTERNAL_SIZE_T oldtopsize = chunksize(oldtop);
+    if (av == &main_arena && contiguous(av) && mp_.sbrk_base != NULL) {
+        ptrdiff_t used = mp_.sbrk_base + av->max_system_mem - (char *)oldtop;
+        if (used > 0 && oldtopsize < (INTERNAL_SIZE_T)used)
+            oldtopsize = (INTERNAL_SIZE_T)used;
+    }
+    void *mem = _int_malloc(av, bytes);
+    arena_unlock(av);
+    if (mem == NULL)
+        return NULL;
+
+    mchunkptr p = mem2chunk(mem);
+    if (!chunk_is_mmapped(p)) /* a fresh mapping is zero */
+        memset(mem, 0, calloc_clear_size(p, oldtop, oldtopsize));
+    debug_check_heap();
+    return mem;
+}
+
+/* realloc of a chunk with its own mapping: let the OS move the pages. */
+static void *realloc_mmapped(mchunkptr oldp, INTERNAL_SIZE_T oldsize, INTERNAL_SIZE_T nb, size_t bytes)
+{
+    mchunkptr newp = mremap_chunk(oldp, nb);
+    if (newp != NULL)
+        return chunk2mem(newp);
+    if (oldsize - SIZE_SZ >= nb) /* the OS cannot remap, but it fits anyway */
+        return chunk2mem(oldp);
+
+    void *newmem = arenalloc_malloc(bytes);
+    if (newmem == NULL)
+        return NULL;
+    memcpy(newmem, chunk2mem(oldp), oldsize - CHUNK_HDR_SZ);
+    munmap_chunk(oldp);
+    return newmem;
+}
+
+void *arenalloc_realloc(void *oldmem, size_t bytes)
+{
+    malloc_ensure_init();
+    if (bytes == 0 && oldmem != NULL) { /* glibc: realloc(p, 0) frees p */
+        arenalloc_free(oldmem);
+        return NULL;
+    }
+    if (oldmem == NULL)
+        return arenalloc_malloc(bytes);
+
+    mchunkptr oldp = mem2chunk(oldmem);
+    INTERNAL_SIZE_T oldsize = chunksize(oldp);
+    if ((uintptr_t)oldp > (uintptr_t)-oldsize || misaligned_chunk(oldp))
+        malloc_printerr("realloc(): invalid pointer");
+
+    INTERNAL_SIZE_T nb = checked_request2size(bytes);
+    if (nb == 0) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (chunk_is_mmapped(oldp))
+        return realloc_mmapped(oldp, oldsize, nb, bytes);
+
+    mstate av = arena_for_chunk(oldp);
+    os_lock(&av->mutex);
+    void *newp = _int_realloc(av, oldp, oldsize, nb);
+    arena_unlock(av);
+    debug_check_heap();
+    return newp;
+}
+
+void *arenalloc_reallocarray(void *ptr, size_t nmemb, size_t size)
+{
+    size_t bytes;
+    if (__builtin_mul_overflow(nmemb, size, &bytes)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return arenalloc_realloc(ptr, bytes);
+}
+
+size_t arenalloc_malloc_usable_size(void *mem)
+{
+    if (mem == NULL)
+        return 0;
+    mchunkptr p = mem2chunk(mem);
+    if (chunk_is_mmapped(p) || inuse(p))
+        return memsize(p);
+    return 0;
+}

@@ -1,0 +1,203 @@
+/*
+ * sysmalloc.c - growing and shrinking main_arena's top chunk.
+ *
+ * _int_malloc calls sysmalloc when no bin and not the top chunk can serve a
+ * request.  Large requests get a mapping of their own; the rest grow the heap:
+ *
+ *   brk       main_arena's memory is the process's brk heap.  Ask for the
+ *             request plus M_TOP_PAD (so the next few mallocs need no system
+ *             call), rounded to pages.  Usually the new memory starts where top
+ *             ends, and top simply grows.
+ *   no brk    if brk fails (another mapping is in the way), continue in an
+ *             mmap'ed region of at least 1 MiB; from then on the arena is
+ *             "non-contiguous" and never assumes two regions touch.
+ *   a gap     if the new memory does not start where top ended (someone else
+ *             moved brk, or the region is mmap'ed), top starts afresh in the new
+ *             memory, and the old top is fenced off and freed.
+ *
+ * systrim is the opposite: when free() leaves top larger than M_TRIM_THRESHOLD,
+ * give back all whole pages of it above M_TOP_PAD by shrinking brk.
+ */
+#include <errno.h>
+
+#include "arena/arena.h"
+#include "arena/mmap_chunk.h"
+#include "bins/int_malloc.h"
+#include "bins/malloc_printerr.h"
+#include "bins/sysmalloc.h"
+#include "syscall/os.h"
+
+static size_t align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
+
+static void record_segment(char *start)
+{
+    if (main_nsegments < MAX_MAIN_SEGMENTS)
+        main_segments[main_nsegments++] = start;
+}
+
+/* brk failed: map a region instead (at least 1 MiB, since more will follow). */
+static char *mmap_as_morecore(mstate av, size_t *size, INTERNAL_SIZE_T nb, INTERNAL_SIZE_T old_size)
+{
+    size_t pagesize = os_page_size();
+    size_t s = *size;
+    if (contiguous(av)) /* old top cannot be merged after all: count it back in */
+        s = align_up(s + old_size, pagesize);
+    if (s < MMAP_AS_MORECORE_SIZE)
+        s = MMAP_AS_MORECORE_SIZE;
+    if (s <= nb)
+        return NULL;
+
+    char *mbrk = os_map(s);
+    if (mbrk == NULL)
+        return NULL;
+    set_noncontiguous(av);
+    *size = s;
+    return mbrk;
+}
+
+/* The old top cannot grow into the new memory.  Cut two tiny "fencepost" chunks,
+   marked in use, off its end, so nothing ever merges across the gap; free the
+   rest of the old top like any chunk. */
+static void fence_old_top(mstate av, mchunkptr old_top, INTERNAL_SIZE_T old_size)
+{
+    old_size = (old_size - 2 * CHUNK_HDR_SZ) & ~MALLOC_ALIGN_MASK;
+    set_head(old_top, old_size | PREV_INUSE);
+    set_head(chunk_at_offset(old_top, (ptrdiff_t)old_size), CHUNK_HDR_SZ | PREV_INUSE);
+    set_head(chunk_at_offset(old_top, (ptrdiff_t)(old_size + CHUNK_HDR_SZ)), CHUNK_HDR_SZ | PREV_INUSE);
+    if (old_size >= MINSIZE)
+        _int_free(av, old_top);
+}
+
+/* New memory [brk, brk + size) does not continue top.  Align its start for
+   chunks; in a contiguous arena also ask brk for enough more to end on a page
+   boundary (and to make up for the old top, which cannot be merged).  Then make
+   it the new top. */
+static void start_new_top(mstate av, char *brk, size_t size, char *snd_brk, mchunkptr old_top,
+                          INTERNAL_SIZE_T old_size)
+{
+    size_t pagesize = os_page_size();
+    char *aligned_brk = brk;
+    INTERNAL_SIZE_T front_misalign = (uintptr_t)chunk2mem((mchunkptr)brk) & MALLOC_ALIGN_MASK;
+    intptr_t correction = 0;
+
+    if (front_misalign > 0)
+        aligned_brk += MALLOC_ALIGNMENT - front_misalign;
+    record_segment(aligned_brk);
+
+    if (contiguous(av)) {
+        if (old_size != 0)
+            av->system_mem += (INTERNAL_SIZE_T)(brk - (char *)chunk_at_offset(old_top, (ptrdiff_t)old_size));
+        if (front_misalign > 0)
+            correction = (intptr_t)(MALLOC_ALIGNMENT - front_misalign);
+        correction += (intptr_t)old_size;
+        uintptr_t end_misalign = (uintptr_t)brk + size + (uintptr_t)correction;
+        correction += (intptr_t)(align_up(end_misalign, pagesize) - end_misalign);
+
+        snd_brk = os_morecore(correction);
+        if (snd_brk == NULL) { /* can't: use what we have, find where it ends */
+            correction = 0;
+            snd_brk = os_morecore(0);
+        }
+    } else if (snd_brk == NULL) {
+        snd_brk = os_morecore(0);
+    }
+    if (snd_brk == NULL)
+        return;
+
+    av->top = (mchunkptr)aligned_brk;
+    set_head(av->top, (INTERNAL_SIZE_T)(snd_brk - aligned_brk + correction) | PREV_INUSE);
+    av->system_mem += (INTERNAL_SIZE_T)correction;
+    if (old_size != 0)
+        fence_old_top(av, old_top, old_size);
+}
+
+/* Grows main_arena so that top can serve nb. */
+static void grow_main_arena(mstate av, INTERNAL_SIZE_T nb)
+{
+    mchunkptr old_top = av->top;
+    INTERNAL_SIZE_T old_size = chunksize(old_top);
+    char *old_end = (char *)chunk_at_offset(old_top, (ptrdiff_t)old_size);
+    char *snd_brk = NULL;
+
+    size_t size = nb + mp_.top_pad + MINSIZE;
+    if (contiguous(av)) /* top's current space will join the new space */
+        size -= old_size;
+    size = align_up(size, os_page_size());
+
+    char *brk = (intptr_t)size > 0 ? os_morecore((intptr_t)size) : NULL;
+    if (brk == NULL) {
+        brk = mmap_as_morecore(av, &size, nb, old_size);
+        if (brk == NULL)
+            return;
+        snd_brk = brk + size;
+    }
+
+    if (mp_.sbrk_base == NULL) {
+        mp_.sbrk_base = brk;
+    }
+    av->system_mem += size;
+
+    if (brk == old_end && snd_brk == NULL)
+        set_head(old_top, (size + old_size) | PREV_INUSE); /* the usual case */
+    else if (contiguous(av) && old_size != 0 && brk < old_end)
+        malloc_printerr("break adjusted to free malloc space");
+    else
+        start_new_top(av, brk, size, snd_brk, old_top, old_size);
+}
+
+void *sysmalloc(INTERNAL_SIZE_T nb, mstate av)
+{
+    if (nb >= mp_.mmap_threshold && mp_.n_mmaps < mp_.n_mmaps_max) {
+        void *mem = sysmalloc_mmap(nb);
+        if (mem != NULL)
+            return mem;
+    }
+
+    grow_main_arena(av, nb);
+    if (av->system_mem > av->max_system_mem)
+        av->max_system_mem = av->system_mem;
+
+    mchunkptr p = av->top;
+    INTERNAL_SIZE_T size = chunksize(p);
+    if (size < nb + MINSIZE) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    av->top = chunk_at_offset(p, (ptrdiff_t)nb);
+    set_head(p, nb | PREV_INUSE | arena_bit(av));
+    set_head(av->top, (size - nb) | PREV_INUSE);
+    return chunk2mem(p);
+}
+
+int systrim(size_t pad, mstate av)
+{
+    INTERNAL_SIZE_T top_size = chunksize(av->top);
+    intptr_t top_area = (intptr_t)top_size - (intptr_t)MINSIZE - 1;
+    if (top_area <= (intptr_t)pad)
+        return 0;
+
+    size_t extra = ((size_t)top_area - pad) & ~(os_page_size() - 1);
+    if (extra == 0)
+        return 0;
+
+    /* Only when brk is still where top ends: a foreign sbrk may own the end. */
+    char *current_brk = os_morecore(0);
+    if (current_brk != (char *)av->top + top_size)
+        return 0;
+
+    os_morecore(-(intptr_t)extra);
+    char *new_brk = os_morecore(0); /* ask where it ended up, not what we asked for */
+    if (new_brk == NULL || new_brk == current_brk)
+        return 0;
+
+    INTERNAL_SIZE_T released = (INTERNAL_SIZE_T)(current_brk - new_brk);
+    av->system_mem -= released;
+    set_head(av->top, (top_size - released) | PREV_INUSE);
+    return 1;
+}
+
+void trim_top(mstate av)
+{
+    if (chunksize(av->top) >= mp_.trim_threshold)
+        systrim(mp_.top_pad, av);
+}

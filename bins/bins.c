@@ -1,0 +1,83 @@
+/*
+ * bins.c - setting up an arena's bins, and the two list operations every path of
+ * malloc and free shares: unlink_chunk and unsorted_push (see bins.h).
+ */
+#include "bins/bins.h"
+
+#include "bins/fastbins.h"
+#include "bins/malloc_printerr.h"
+
+INTERNAL_SIZE_T global_max_fast;
+
+void malloc_init_state(mstate av)
+{
+    for (unsigned i = 1; i < NBINS; i++) {
+        mbinptr bin = bin_at(av, i);
+        bin->fd = bin->bk = bin;
+    }
+    if (av != &main_arena)
+        set_noncontiguous(av);
+    else
+        set_max_fast(DEFAULT_MXFAST);
+    av->have_fastchunks = 0;
+    av->top = initial_top(av);
+}
+
+/* Large bins only: p leaves the nextsize list.  If p headed its run of equal
+   sizes, the next chunk of the run (fd, of the same size) takes its place. */
+static void unlink_nextsize(mchunkptr p, mchunkptr fd)
+{
+    if (p->fd_nextsize->bk_nextsize != p || p->bk_nextsize->fd_nextsize != p)
+        malloc_printerr("corrupted double-linked list (not small)");
+
+    if (fd->fd_nextsize == NULL) {            /* fd inherits p's place */
+        if (p->fd_nextsize == p) {            /* p was the only size in the bin */
+            fd->fd_nextsize = fd->bk_nextsize = fd;
+        } else {
+            fd->fd_nextsize = p->fd_nextsize;
+            fd->bk_nextsize = p->bk_nextsize;
+            p->fd_nextsize->bk_nextsize = fd;
+            p->bk_nextsize->fd_nextsize = fd;
+        }
+    } else {                                  /* p was alone of its size */
+        p->fd_nextsize->bk_nextsize = p->bk_nextsize;
+        p->bk_nextsize->fd_nextsize = p->fd_nextsize;
+    }
+}
+
+void unlink_chunk(mstate av, mchunkptr p)
+{
+    (void)av;
+    if (chunksize(p) != prev_size(next_chunk(p)))
+        malloc_printerr("corrupted size vs. prev_size");
+
+    mchunkptr fd = p->fd;
+    mchunkptr bk = p->bk;
+    if (fd->bk != p || bk->fd != p)
+        malloc_printerr("corrupted double-linked list");
+
+    fd->bk = bk;
+    bk->fd = fd;
+    /* A chunk that is not the head of its size run has fd_nextsize NULL. */
+    if (!in_smallbin_range(chunksize_nomask(p)) && p->fd_nextsize != NULL)
+        unlink_nextsize(p, fd);
+}
+
+void unsorted_push(mstate av, mchunkptr p, INTERNAL_SIZE_T size, const char *corruption_msg)
+{
+    mchunkptr bck = unsorted_chunks(av);
+    mchunkptr fwd = bck->fd;
+    if (corruption_msg != NULL && fwd->bk != bck)
+        malloc_printerr(corruption_msg);
+
+    p->fd = fwd;
+    p->bk = bck;
+    /* The unsorted bin keeps no size order; a large chunk's nextsize links are
+       set when it is sorted into its bin. */
+    if (!in_smallbin_range(size)) {
+        p->fd_nextsize = NULL;
+        p->bk_nextsize = NULL;
+    }
+    bck->fd = p;
+    fwd->bk = p;
+}

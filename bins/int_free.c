@@ -1,0 +1,147 @@
+/*
+ * int_free.c - _int_free and malloc_consolidate: giving chunks back to an arena.
+ *
+ * A freed chunk takes one of two roads:
+ *
+ *   fast    its size is at most M_MXFAST: push it on its fastbin and stop.  No
+ *           merging, no header change; the cheapest free there is.
+ *   normal  merge it with a free neighbour on either side (boundary tags make that
+ *           O(1): PREV_INUSE and prev_size say where the previous chunk starts,
+ *           the next chunk's successor's PREV_INUSE says whether the next one is
+ *           free), then put the result at the front of the unsorted bin, or make
+ *           it part of top if it touches top.
+ *
+ * Fastbin chunks are merged later, all at once, by malloc_consolidate, which runs
+ * each through the same merging step.  Freeing a chunk that ends up 64 KiB or more
+ * also consolidates, and then asks arena/ to trim the top of the heap.
+ */
+#include "bins/int_malloc.h"
+
+#include "bins/bins.h"
+#include "bins/fastbins.h"
+#include "bins/malloc_printerr.h"
+#include "bins/sysmalloc.h"
+
+/* Merges free chunk p (of `size`, in no bin; `nextchunk` is the chunk after it)
+   with whichever neighbours are free, and files the result: into top if it
+   touches top, else at the front of the unsorted bin.  Returns the merged size.
+   The two callers differ only in the words of their corruption messages. */
+static INTERNAL_SIZE_T coalesce(mstate av, mchunkptr p, INTERNAL_SIZE_T size, mchunkptr nextchunk,
+                                const char *prev_size_msg, const char *unsorted_msg)
+{
+    INTERNAL_SIZE_T nextsize = chunksize(nextchunk);
+
+    if (!prev_inuse(p)) {
+        INTERNAL_SIZE_T prevsize = prev_size(p);
+        size += prevsize;
+        p = chunk_at_offset(p, -(ptrdiff_t)prevsize);
+        if (chunksize(p) != prevsize)
+            malloc_printerr(prev_size_msg);
+        unlink_chunk(av, p);
+    }
+
+    if (nextchunk == av->top) {
+        size += nextsize;
+        set_head(p, size | PREV_INUSE);
+        av->top = p;
+        return size;
+    }
+
+    if (!inuse_bit_at_offset(nextchunk, nextsize)) {
+        unlink_chunk(av, nextchunk);
+        size += nextsize;
+    } else {
+        clear_inuse_bit_at_offset(nextchunk, 0); /* p is free now */
+    }
+    unsorted_push(av, p, size, unsorted_msg);
+    set_head(p, size | PREV_INUSE);
+    set_foot(p, size);
+    return size;
+}
+
+static void free_to_fastbin(mstate av, mchunkptr p, INTERNAL_SIZE_T size)
+{
+    mchunkptr next = chunk_at_offset(p, (ptrdiff_t)size);
+    if (chunksize_nomask(next) <= CHUNK_HDR_SZ || chunksize(next) >= av->system_mem)
+        malloc_printerr("free(): invalid next size (fast)");
+
+    av->have_fastchunks = 1;
+    unsigned idx = fastbin_index(size);
+    mfastbinptr *fb = fastbin(av, idx);
+    mchunkptr old = *fb;
+    /* Only the top of the bin is checked: freeing the same chunk twice in a row
+       is the common double free, and checking deeper would cost a walk. */
+    if (old == p)
+        malloc_printerr("double free or corruption (fasttop)");
+    p->fd = protect_ptr(&p->fd, old);
+    *fb = p;
+    if (old != NULL && fastbin_index(chunksize(old)) != idx)
+        malloc_printerr("invalid fastbin entry (free)");
+}
+
+static void free_to_unsorted(mstate av, mchunkptr p, INTERNAL_SIZE_T size)
+{
+    mchunkptr nextchunk = chunk_at_offset(p, (ptrdiff_t)size);
+
+    /* These catch a pointer freed twice, or one that was never malloc'ed: p must
+       not be top, must lie below top's end, and must be marked in use. */
+    if (p == av->top)
+        malloc_printerr("double free or corruption (top)");
+    if (contiguous(av) && (char *)nextchunk >= (char *)av->top + chunksize(av->top))
+        malloc_printerr("double free or corruption (out)");
+    if (!prev_inuse(nextchunk))
+        malloc_printerr("double free or corruption (!prev)");
+    if (chunksize_nomask(nextchunk) <= CHUNK_HDR_SZ || chunksize(nextchunk) >= av->system_mem)
+        malloc_printerr("free(): invalid next size (normal)");
+
+    size = coalesce(av, p, size, nextchunk, "corrupted size vs. prev_size while consolidating",
+                    "free(): corrupted unsorted chunks");
+
+    /* A large free may leave a large top; fastbin chunks next to top would hide
+       part of it, so empty them first, then see whether top is worth trimming. */
+    if (size >= FASTBIN_CONSOLIDATION_THRESHOLD) {
+        if (av->have_fastchunks)
+            malloc_consolidate(av);
+        trim_top(av);
+    }
+}
+
+void _int_free(mstate av, mchunkptr p)
+{
+    INTERNAL_SIZE_T size = chunksize(p);
+
+    /* A chunk cannot wrap around the end of the address space, and starts on a
+       16-byte boundary: anything else was not returned by malloc. */
+    if ((uintptr_t)p > (uintptr_t)-size || misaligned_chunk(p))
+        malloc_printerr("free(): invalid pointer");
+    if (size < MINSIZE || !aligned_OK(size))
+        malloc_printerr("free(): invalid size");
+
+    if (size <= get_max_fast())
+        free_to_fastbin(av, p, size);
+    else
+        free_to_unsorted(av, p, size);
+}
+
+void malloc_consolidate(mstate av)
+{
+    av->have_fastchunks = 0;
+
+    for (unsigned i = 0; i < NFASTBINS; i++) {
+        mfastbinptr *fb = fastbin(av, i);
+        mchunkptr p = *fb;
+        *fb = NULL;
+        while (p != NULL) {
+            if (misaligned_chunk(p))
+                malloc_printerr("malloc_consolidate(): unaligned fastbin chunk detected");
+            if (fastbin(av, fastbin_index(chunksize(p))) != fb)
+                malloc_printerr("malloc_consolidate(): invalid chunk size");
+
+            mchunkptr nextp = reveal_ptr(&p->fd);
+            INTERNAL_SIZE_T size = chunksize(p);
+            coalesce(av, p, size, chunk_at_offset(p, (ptrdiff_t)size), "corrupted size vs. prev_size in fastbins",
+                     NULL);
+            p = nextp;
+        }
+    }
+}

@@ -1,0 +1,349 @@
+/*
+ * int_malloc.c - _int_malloc: find a chunk for a request in one arena.
+ *
+ * The steps, in glibc's order; the first that produces a chunk wins:
+ *
+ *   1. fastbin     a chunk of exactly the size, most recently freed first.
+ *   2. small bin   a chunk of exactly the size, least recently freed first.
+ *      (a large request instead empties the fastbins now: malloc_consolidate)
+ *   3. unsorted    walk the chunks freed since the last walk.  An exact fit is
+ *                  taken; a small request may split the last remainder; every
+ *                  other chunk is sorted into its small or large bin.
+ *   4. large bin   the smallest chunk in the request's own large bin that fits.
+ *   5. binmap      the first chunk of the next non-empty larger bin, split.
+ *   6. top         split the top chunk; if too small and fastbins are not empty,
+ *                  consolidate and go back to step 3; else sysmalloc.
+ *
+ * Steps 4 and 5 are best fit; only step 3's last-remainder rule breaks it, on
+ * purpose, so a run of small requests is carved from one place in memory.
+ */
+#include "bins/int_malloc.h"
+
+#include <errno.h>
+
+#include "bins/bins.h"
+#include "bins/fastbins.h"
+#include "bins/malloc_printerr.h"
+#include "bins/sysmalloc.h"
+
+/* The unsorted scan sorts at most this many chunks per call, bounding the time
+   one malloc can take. */
+#define MAX_ITERS 10000
+
+/* ---- carving chunks ---------------------------------------------------------- */
+
+/* Marks `victim` (free, of `size`, already out of its bin) in use as a whole. */
+static void *take_whole(mstate av, mchunkptr victim, INTERNAL_SIZE_T size)
+{
+    set_inuse_bit_at_offset(victim, size);
+    if (av != &main_arena)
+        set_non_main_arena(victim);
+    return chunk2mem(victim);
+}
+
+/* Splits free chunk `victim` of `size` (out of its bin) into an in-use chunk of nb
+   and a free remainder.  Returns the remainder, not yet in any bin. */
+static mchunkptr split_chunk(mstate av, mchunkptr victim, INTERNAL_SIZE_T size, INTERNAL_SIZE_T nb)
+{
+    mchunkptr remainder = chunk_at_offset(victim, (ptrdiff_t)nb);
+    set_head(victim, nb | PREV_INUSE | arena_bit(av));
+    set_head(remainder, (size - nb) | PREV_INUSE);
+    set_foot(remainder, size - nb);
+    return remainder;
+}
+
+/* Steps 4 and 5 end the same way: take `victim` out of its bin and use it whole
+   if what is left would be too small for a chunk, else split and send the rest to
+   the unsorted bin.  A small request's remainder becomes the last remainder. */
+static void *take_from_bin(mstate av, mchunkptr victim, INTERNAL_SIZE_T nb, const char *corruption_msg,
+                           bool advertise_remainder)
+{
+    INTERNAL_SIZE_T size = chunksize(victim);
+    unlink_chunk(av, victim);
+    if (size - nb < MINSIZE)
+        return take_whole(av, victim, size);
+
+    mchunkptr remainder = split_chunk(av, victim, size, nb);
+    unsorted_push(av, remainder, size - nb, corruption_msg);
+    if (advertise_remainder && in_smallbin_range(nb))
+        av->last_remainder = remainder;
+    return chunk2mem(victim);
+}
+
+/* ---- 1. fastbins ------------------------------------------------------------ */
+
+static void *malloc_from_fastbin(mstate av, INTERNAL_SIZE_T nb)
+{
+    unsigned idx = fastbin_index(nb);
+    mfastbinptr *fb = fastbin(av, idx);
+    mchunkptr victim = *fb;
+    if (victim == NULL)
+        return NULL;
+
+    if (misaligned_chunk(victim))
+        malloc_printerr("malloc(): unaligned fastbin chunk detected 2");
+    *fb = reveal_ptr(&victim->fd);
+    /* A chunk whose size does not belong to this bin was not put here by free. */
+    if (fastbin_index(chunksize(victim)) != idx)
+        malloc_printerr("malloc(): memory corruption (fast)");
+    return chunk2mem(victim);
+}
+
+/* ---- 2. small bins ---------------------------------------------------------- */
+
+static void *malloc_from_smallbin(mstate av, INTERNAL_SIZE_T nb)
+{
+    mbinptr bin = bin_at(av, smallbin_index(nb));
+    mchunkptr victim = last(bin);
+    if (victim == bin)
+        return NULL;
+
+    mchunkptr bck = victim->bk;
+    if (bck->fd != victim)
+        malloc_printerr("malloc(): smallbin double linked list corrupted");
+    bin->bk = bck;
+    bck->fd = bin;
+    return take_whole(av, victim, nb);
+}
+
+/* ---- 3. the unsorted bin ------------------------------------------------------- */
+
+/* Aborts unless `victim`, the oldest chunk in the unsorted bin, and its links and
+   neighbour look like what free() left there. */
+static void check_unsorted_chunk(mstate av, mchunkptr victim)
+{
+    INTERNAL_SIZE_T size = chunksize(victim);
+    mchunkptr next = chunk_at_offset(victim, (ptrdiff_t)size);
+
+    if (size <= CHUNK_HDR_SZ || size > av->system_mem)
+        malloc_printerr("malloc(): invalid size (unsorted)");
+    if (chunksize_nomask(next) < CHUNK_HDR_SZ || chunksize_nomask(next) > av->system_mem)
+        malloc_printerr("malloc(): invalid next size (unsorted)");
+    if ((prev_size(next) & ~(INTERNAL_SIZE_T)SIZE_BITS) != size)
+        malloc_printerr("malloc(): mismatching next->prev_size (unsorted)");
+    if (victim->bk->fd != victim || victim->fd != unsorted_chunks(av))
+        malloc_printerr("malloc(): unsorted double linked list corrupted");
+    if (prev_inuse(next))
+        malloc_printerr("malloc(): invalid next->prev_inuse (unsorted)");
+}
+
+/* The one exception to best fit: a small request that finds the last remainder
+   alone in the unsorted bin splits it again, keeping the remainder's remainder in
+   the unsorted bin as the new last remainder. */
+static void *split_last_remainder(mstate av, mchunkptr victim, INTERNAL_SIZE_T nb)
+{
+    INTERNAL_SIZE_T size = chunksize(victim);
+    mbinptr unsorted = unsorted_chunks(av);
+    mchunkptr remainder = chunk_at_offset(victim, (ptrdiff_t)nb);
+
+    unsorted->bk = unsorted->fd = remainder;
+    remainder->bk = remainder->fd = unsorted;
+    if (!in_smallbin_range(size - nb)) {
+        remainder->fd_nextsize = NULL;
+        remainder->bk_nextsize = NULL;
+    }
+    av->last_remainder = remainder;
+    split_chunk(av, victim, size, nb);
+    return chunk2mem(victim);
+}
+
+/* Links `victim` into large bin `bck` (non-empty), keeping the bin sorted by size,
+   largest first, and the nextsize list pointing at the first chunk of each size.
+   A chunk of a size already present goes second in its run, so the run's head,
+   and with it the nextsize list, stays as it is.  Sets *bckp and *fwdp to the
+   neighbours victim must be linked between. */
+static void largebin_find_place(mchunkptr victim, INTERNAL_SIZE_T size, mchunkptr *bckp, mchunkptr *fwdp)
+{
+    mchunkptr bck = *bckp;
+    mchunkptr fwd = bck->fd;
+
+    size |= PREV_INUSE; /* compare with raw size words, whose P bit is always set */
+    if (size < chunksize_nomask(bck->bk)) {
+        /* Smaller than everything: goes last, and last in the nextsize list. */
+        fwd = bck;
+        bck = bck->bk;
+        victim->fd_nextsize = fwd->fd;
+        victim->bk_nextsize = fwd->fd->bk_nextsize;
+        fwd->fd->bk_nextsize = victim->bk_nextsize->fd_nextsize = victim;
+    } else {
+        while (size < chunksize_nomask(fwd))
+            fwd = fwd->fd_nextsize;
+        if (size == chunksize_nomask(fwd)) {
+            fwd = fwd->fd; /* second in the run of its size */
+        } else {
+            victim->fd_nextsize = fwd;
+            victim->bk_nextsize = fwd->bk_nextsize;
+            if (fwd->bk_nextsize->fd_nextsize != fwd)
+                malloc_printerr("malloc(): largebin double linked list corrupted (nextsize)");
+            fwd->bk_nextsize = victim;
+            victim->bk_nextsize->fd_nextsize = victim;
+        }
+        bck = fwd->bk;
+        if (bck->fd != fwd)
+            malloc_printerr("malloc(): largebin double linked list corrupted (bk)");
+    }
+    *bckp = bck;
+    *fwdp = fwd;
+}
+
+/* Sorts `victim` (out of the unsorted bin) into its small or large bin. */
+static void place_in_bin(mstate av, mchunkptr victim, INTERNAL_SIZE_T size)
+{
+    unsigned victim_index = bin_index(size);
+    mchunkptr bck = bin_at(av, victim_index);
+    mchunkptr fwd = bck->fd;
+
+    if (!in_smallbin_range(size)) {
+        if (fwd != bck)
+            largebin_find_place(victim, size, &bck, &fwd);
+        else
+            victim->fd_nextsize = victim->bk_nextsize = victim;
+    }
+    mark_bin(av, victim_index);
+    victim->bk = bck;
+    victim->fd = fwd;
+    fwd->bk = victim;
+    bck->fd = victim;
+}
+
+/* Step 3: walks the unsorted bin from its oldest chunk.  Returns memory for nb if
+   a chunk fits exactly or the last remainder can be split; NULL once every chunk
+   walked has been sorted into its bin. */
+static void *process_unsorted(mstate av, INTERNAL_SIZE_T nb)
+{
+    mbinptr unsorted = unsorted_chunks(av);
+    mchunkptr victim;
+    int iters = 0;
+
+    while ((victim = unsorted->bk) != unsorted) {
+        mchunkptr bck = victim->bk;
+        INTERNAL_SIZE_T size = chunksize(victim);
+        check_unsorted_chunk(av, victim);
+
+        if (in_smallbin_range(nb) && bck == unsorted && victim == av->last_remainder && size > nb + MINSIZE)
+            return split_last_remainder(av, victim, nb);
+
+        if (bck->fd != victim)
+            malloc_printerr("malloc(): corrupted unsorted chunks 3");
+        unsorted->bk = bck;
+        bck->fd = unsorted;
+
+        if (size == nb)
+            return take_whole(av, victim, size);
+
+        place_in_bin(av, victim, size);
+        if (++iters >= MAX_ITERS)
+            break;
+    }
+    return NULL;
+}
+
+/* ---- 4. the request's own large bin ---------------------------------------------- */
+
+static void *malloc_from_largebin(mstate av, INTERNAL_SIZE_T nb)
+{
+    mbinptr bin = bin_at(av, largebin_index(nb));
+    mchunkptr victim = first(bin);
+
+    /* Empty, or even the largest chunk (the first) is too small. */
+    if (victim == bin || chunksize_nomask(victim) < nb)
+        return NULL;
+
+    /* Walk the sizes upwards from the smallest until one fits. */
+    victim = victim->bk_nextsize;
+    while (chunksize(victim) < nb)
+        victim = victim->bk_nextsize;
+    /* Prefer the second chunk of a run: taking the head would mean re-threading
+       the nextsize list through its successor. */
+    if (victim != last(bin) && chunksize_nomask(victim) == chunksize_nomask(victim->fd))
+        victim = victim->fd;
+    return take_from_bin(av, victim, nb, "malloc(): corrupted unsorted chunks", false);
+}
+
+/* ---- 5. the next larger non-empty bin, by the binmap --------------------------------- */
+
+static void *malloc_from_binmap(mstate av, INTERNAL_SIZE_T nb)
+{
+    unsigned idx = bin_index(nb) + 1;
+    mbinptr bin = bin_at(av, idx);
+    unsigned block = idx2block(idx);
+    unsigned map = av->binmap[block];
+    unsigned bit = idx2bit(idx);
+
+    for (;;) {
+        /* No set bit at or above `bit` in this word: find the next non-zero word. */
+        if (bit > map || bit == 0) {
+            do {
+                if (++block >= BINMAPSIZE)
+                    return NULL;
+            } while ((map = av->binmap[block]) == 0);
+            bin = bin_at(av, block << BINMAPSHIFT);
+            bit = 1;
+        }
+        while ((bit & map) == 0) {
+            bin = next_bin(bin);
+            bit <<= 1;
+        }
+        mchunkptr victim = last(bin);
+        if (victim != bin) /* every chunk here is larger than nb: take the oldest */
+            return take_from_bin(av, victim, nb, "malloc(): corrupted unsorted chunks 2", true);
+
+        /* The bit was stale (the bin emptied since it was set): clear it, go on. */
+        av->binmap[block] = map &= ~bit;
+        bin = next_bin(bin);
+        bit <<= 1;
+    }
+}
+
+/* ---- 6. the top chunk ------------------------------------------------------------ */
+
+static void *split_top(mstate av, INTERNAL_SIZE_T nb)
+{
+    mchunkptr victim = av->top;
+    INTERNAL_SIZE_T size = chunksize(victim);
+
+    av->top = chunk_at_offset(victim, (ptrdiff_t)nb);
+    set_head(victim, nb | PREV_INUSE | arena_bit(av));
+    set_head(av->top, (size - nb) | PREV_INUSE);
+    return chunk2mem(victim);
+}
+
+void *_int_malloc(mstate av, size_t bytes)
+{
+    INTERNAL_SIZE_T nb = checked_request2size(bytes);
+    void *p;
+
+    if (nb == 0) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (nb <= get_max_fast() && (p = malloc_from_fastbin(av, nb)) != NULL)
+        return p;
+    if (in_smallbin_range(nb)) {
+        if ((p = malloc_from_smallbin(av, nb)) != NULL)
+            return p;
+    } else if (av->have_fastchunks) {
+        /* Large requests first merge the fastbins, so the small chunks parked
+           there can form a chunk large enough instead of fragmenting the heap. */
+        malloc_consolidate(av);
+    }
+
+    for (;;) {
+        if ((p = process_unsorted(av, nb)) != NULL)
+            return p;
+        if (!in_smallbin_range(nb) && (p = malloc_from_largebin(av, nb)) != NULL)
+            return p;
+        if ((p = malloc_from_binmap(av, nb)) != NULL)
+            return p;
+
+        INTERNAL_SIZE_T top_size = chunksize(av->top);
+        if (top_size > av->system_mem)
+            malloc_printerr("malloc(): corrupted top size");
+        if (top_size >= nb + MINSIZE)
+            return split_top(av, nb);
+        if (!av->have_fastchunks)
+            return sysmalloc(nb, av);
+        /* Merging the fastbins may free enough, perhaps next to top: retry. */
+        malloc_consolidate(av);
+    }
+}

@@ -1,0 +1,119 @@
+/*
+ * os.h - everything arenalloc asks of the operating system.
+ *
+ * This is the only interface between the allocator and the OS.  Nothing above
+ * syscall/ includes a system header that maps, protects or locks memory; it asks
+ * here.  One implementation per OS: os_posix.c (Linux and other POSIX systems) and,
+ * later, os_windows.c.  The emulated brk (brk_emulated.c) is written on top of the
+ * functions below and so works on every OS.
+ *
+ * The vocabulary is that of an OS that separates address space from memory
+ * (Windows does; POSIX mmap can be made to):
+ *
+ *   reserve   claim a range of addresses; touching it faults.  Costs no memory.
+ *   commit    make part of a reserved range readable and writable; its pages read
+ *             as zero the first time.
+ *   decommit  give the pages of a committed range back; the addresses stay reserved
+ *             and later read as zero again once recommitted.
+ *   release   give the whole reserved range back; pass what os_reserve returned.
+ *
+ * Every function reports failure by its return value and never aborts: the
+ * allocator decides what a failure means (usually: try another way, or return NULL
+ * with errno ENOMEM).
+ */
+#ifndef ARENALLOC_SYSCALL_OS_H
+#define ARENALLOC_SYSCALL_OS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- pages ---------------------------------------------------------------- */
+
+/* The size of a page (4096 on x86-64 Linux).  Cheap: read once, then cached. */
+size_t os_page_size(void);
+
+/* ---- address space -------------------------------------------------------- */
+
+/* Reserves `size` bytes (a multiple of the page size) of inaccessible address
+   space.  Returns NULL on failure. */
+void *os_reserve(size_t size);
+
+/* Reserves and commits in one step: `size` bytes, readable and writable, zeroed.
+   Returns NULL on failure.  This is the plain "mmap some memory" of the allocator. */
+void *os_map(size_t size);
+
+/* Reserves `size` bytes at an address that is a multiple of `alignment` (a power
+   of two from the page size to 64 MiB).  The range is inaccessible, as with
+   os_reserve; `size` is rounded up to whole pages.  On POSIX: map size +
+   alignment, unmap the unaligned head and tail.  Returns NULL on failure, and for
+   a size of 0 or an alignment outside that range. */
+void *os_reserve_aligned(size_t size, size_t alignment);
+
+/* Makes [addr, addr + size) readable and writable.  Both page aligned, inside one
+   reservation.  Returns false on failure (out of memory). */
+bool os_commit(void *addr, size_t size);
+
+/* Gives the pages of [addr, addr + size) back to the OS and makes the range
+   inaccessible again; the addresses stay reserved.  Returns false on failure. */
+bool os_decommit(void *addr, size_t size);
+
+/* Tells the OS the pages of [addr, addr + size) hold nothing worth keeping; they
+   stay accessible and read as zero (or their old contents) when touched again.
+   Used to give back memory inside a heap without unmapping it. */
+bool os_discard(void *addr, size_t size);
+
+/* Releases a reservation, or a page-aligned tail or head of one (POSIX can do
+   that; Windows releases only whole reservations).  Returns false on failure. */
+bool os_release(void *addr, size_t size);
+
+/* Moves or resizes the mapping at `addr` from `old_size` to `new_size` bytes,
+   keeping its contents (mremap on Linux).  Returns the new address, or NULL when
+   the OS cannot do it; the caller then copies. */
+void *os_remap(void *addr, size_t old_size, size_t new_size);
+
+/* ---- brk: the main arena's contiguous heap --------------------------------- */
+
+/* Moves the end of the contiguous heap by `increment` bytes (negative shrinks)
+   and returns the old end, like sbrk(2).  Returns NULL on failure.  With
+   increment 0 it returns the current end.
+   The drop-in build uses the process's real brk; the prefixed build, whose
+   process already has glibc using brk, uses an emulated one grown inside a large
+   reservation (brk_emulated.c). */
+void *os_morecore(intptr_t increment);
+
+/* True when os_morecore returns memory that already reads as zero the first time
+   (fresh pages always do, on every OS arenalloc runs on).  As with the kernel's
+   brk, a shrink gives back whole pages only: the bytes from a lowered break to the
+   end of its page keep their contents if the break grows over them again. */
+#define OS_MORECORE_CLEARS 1
+
+/* ---- locks ---------------------------------------------------------------- */
+
+/* A lock is one int, as glibc's arena mutex is, so struct malloc_state keeps
+   glibc's layout.  Zero is unlocked: a static lock needs no initialiser call. */
+typedef int os_lock_t;
+#define OS_LOCK_INITIALIZER 0
+
+void os_lock_init(os_lock_t *lock);
+void os_lock(os_lock_t *lock);
+bool os_trylock(os_lock_t *lock); /* true when the lock was taken; never waits */
+void os_unlock(os_lock_t *lock);
+
+/* ---- process -------------------------------------------------------------- */
+
+/* Registers handlers run around fork() (before, then in the parent, then in the
+   child), so locks held by other threads do not stay locked in the child.
+   Returns false on failure. */
+bool os_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
+
+/* Reads an environment variable without allocating; NULL when unset. */
+const char *os_getenv(const char *name);
+
+/* Writes a message to standard error without allocating. */
+void os_write_error(const char *message);
+
+/* Ends the process abnormally (SIGABRT), as abort() does, without allocating. */
+_Noreturn void os_abort(void);
+
+#endif /* ARENALLOC_SYSCALL_OS_H */

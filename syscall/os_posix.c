@@ -1,0 +1,317 @@
+/*
+ * os_posix.c - the OS layer (os.h) for Linux and other POSIX systems.
+ *
+ * Everything arenalloc asks of the kernel happens here: mmap and its relatives
+ * for address space, a futex for locks, and a few process services (fork hooks,
+ * the environment, stderr, abort).  Callers are the arena and heap code above
+ * syscall/, and brk_emulated.c; os_morecore itself lives in brk_posix.c or
+ * brk_emulated.c, depending on the build.
+ *
+ * This code runs inside malloc, so nothing here may call malloc: a call back into
+ * the allocator from its own OS layer would deadlock on the arena lock, or recurse
+ * forever.  And nothing here aborts: every failure is a return value, and the
+ * allocator decides what it means.
+ *
+ * How POSIX mmap is made to speak os.h's reserve/commit vocabulary:
+ *
+ *   reserve   mmap(PROT_NONE, MAP_NORESERVE)   addresses only, no memory charged
+ *   commit    mprotect(PROT_READ | PROT_WRITE) the kernel supplies zeroed pages on
+ *                                              first touch
+ *   decommit  mmap(MAP_FIXED, PROT_NONE) over the range (see os_decommit)
+ *   release   munmap
+ */
+#include "syscall/os.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#else
+#include <sched.h>
+#endif
+
+/* Not every POSIX system has MAP_NORESERVE; where it is missing, reservations
+   are simply not exempted from memory accounting. */
+#ifndef MAP_NORESERVE
+#define MAP_NORESERVE 0
+#endif
+
+/* ---- pages ---------------------------------------------------------------- */
+
+size_t os_page_size(void)
+{
+    /* Several threads may race to fill the cache; they all store the same value,
+       and the relaxed atomics only keep that race out of undefined behaviour. */
+    static size_t cached;
+    size_t size = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (size == 0) {
+        long answer = sysconf(_SC_PAGESIZE);
+        size = answer > 0 ? (size_t)answer : 4096;
+        __atomic_store_n(&cached, size, __ATOMIC_RELAXED);
+    }
+    return size;
+}
+
+static inline size_t round_up_to_page(size_t size)
+{
+    size_t page = os_page_size();
+    return (size + page - 1) & ~(page - 1);
+}
+
+/* ---- address space -------------------------------------------------------- */
+
+/* mmap says "no" with MAP_FAILED, which is not NULL; os.h says "no" with NULL. */
+static inline void *mmap_or_null(void *addr, size_t size, int prot, int flags)
+{
+    void *p = mmap(addr, size, prot, flags | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void *os_reserve(size_t size)
+{
+    /* MAP_NORESERVE: inaccessible pages cannot be dirtied, so there is nothing
+       to charge against the system's commit limit until os_commit makes them
+       writable. */
+    return mmap_or_null(NULL, size, PROT_NONE, MAP_NORESERVE);
+}
+
+void *os_map(size_t size)
+{
+    return mmap_or_null(NULL, size, PROT_READ | PROT_WRITE, 0);
+}
+
+/* The largest alignment os.h promises.  The largest anyone asks for is glibc's
+   64-bit HEAP_MAX_SIZE, and mmap-and-trim briefly maps `alignment` extra bytes. */
+static const size_t max_alignment = (size_t)64 << 20;
+
+static inline bool is_valid_alignment(size_t alignment)
+{
+    bool power_of_two = alignment != 0 && (alignment & (alignment - 1)) == 0;
+    return power_of_two && alignment >= os_page_size() && alignment <= max_alignment;
+}
+
+/* Gives back [from, to) of a reservation; true when there was nothing to give. */
+static inline bool trim(char *from, char *to)
+{
+    return from == to || munmap(from, (size_t)(to - from)) == 0;
+}
+
+void *os_reserve_aligned(size_t size, size_t alignment)
+{
+    /* No address space has room for half of SIZE_MAX; refusing such sizes here
+       keeps the rounding and the sum below from overflowing. */
+    if (!is_valid_alignment(alignment) || size == 0 || size > SIZE_MAX / 2)
+        return NULL;
+    /* A whole number of pages, or the tail to trim would start mid-page. */
+    size = round_up_to_page(size);
+
+    /* mmap only promises page alignment, but any size + alignment bytes hold
+       an aligned run of size bytes: map that many, then give back what lies
+       before and after the aligned run. */
+    size_t total = size + alignment;
+    char *base = mmap_or_null(NULL, total, PROT_NONE, MAP_NORESERVE);
+    if (base == NULL)
+        return NULL;
+    char *aligned = (char *)(((uintptr_t)base + alignment - 1) & ~(uintptr_t)(alignment - 1));
+    char *end = base + total;
+
+    if (!trim(base, aligned) || !trim(aligned + size, end)) {
+        /* Unmapping what is already unmapped is not an error, so the whole
+           original range can be given back whichever trim failed. */
+        munmap(base, total);
+        return NULL;
+    }
+    return aligned;
+}
+
+bool os_commit(void *addr, size_t size)
+{
+    /* The first write to each page faults in a fresh zeroed page; under strict
+       overcommit (vm.overcommit_memory=2) this is where the charge is taken, so
+       this is where "out of memory" shows up. */
+    return mprotect(addr, size, PROT_READ | PROT_WRITE) == 0;
+}
+
+bool os_decommit(void *addr, size_t size)
+{
+    /* Why not madvise(MADV_DONTNEED) and then mprotect(PROT_NONE)?  That frees
+       the pages, but Linux keeps the range's commit charge once it has been
+       writable, so under strict overcommit a heap that shrank would still count
+       against the limit at its largest size.  A fresh PROT_NONE NORESERVE mapping
+       laid over the range drops the old pages and their charge together, in one
+       call - what decommit means on Windows, and what glibc's shrink_heap does
+       under strict overcommit for the same reason.  The addresses never stop being ours: MAP_FIXED
+       replaces the mapping in place. */
+    return mmap_or_null(addr, size, PROT_NONE, MAP_FIXED | MAP_NORESERVE) == addr;
+}
+
+bool os_discard(void *addr, size_t size)
+{
+    /* Not posix_madvise: glibc implements POSIX_MADV_DONTNEED as a no-op,
+       because POSIX promises the contents survive.  Linux's MADV_DONTNEED frees
+       the pages at once and refills them with zeros on the next touch. */
+    return madvise(addr, size, MADV_DONTNEED) == 0;
+}
+
+bool os_release(void *addr, size_t size)
+{
+    return munmap(addr, size) == 0;
+}
+
+void *os_remap(void *addr, size_t old_size, size_t new_size)
+{
+#if defined(__linux__)
+    /* mremap moves page table entries instead of copying bytes, which is what
+       makes realloc of a huge mmapped chunk cheap. */
+    void *p = mremap(addr, old_size, new_size, MREMAP_MAYMOVE);
+    return p == MAP_FAILED ? NULL : p;
+#else
+    (void)addr;
+    (void)old_size;
+    (void)new_size;
+    return NULL;
+#endif
+}
+
+/* ---- locks ---------------------------------------------------------------- */
+
+/*
+ * A three-state mutex in the style of Ulrich Drepper's "Futexes Are Tricky":
+ *
+ *   0  free
+ *   1  locked, nobody waiting          unlock only has to store 0
+ *   2  locked, maybe someone waiting   unlock must also wake one waiter
+ *
+ * Locking and unlocking an uncontended lock is one atomic instruction each and
+ * no system call; the kernel is entered only to sleep, or to wake a sleeper.
+ *
+ * os_lock_t is a plain int (so struct malloc_state keeps glibc's layout), not an
+ * _Atomic int, hence the __atomic builtins, which work on ordinary objects.
+ */
+enum { LOCK_FREE = 0, LOCK_TAKEN = 1, LOCK_CONTENDED = 2 };
+
+#if defined(__linux__)
+/* A successful malloc must leave errno as the caller had it, and FUTEX_WAIT
+   fails with EAGAIN whenever the lock changed before the kernel looked. */
+static inline void futex(os_lock_t *lock, int op, int value)
+{
+    int saved_errno = errno;
+    syscall(SYS_futex, lock, op, value, NULL, NULL, 0);
+    errno = saved_errno;
+}
+
+/* Sleeps unless *lock is no longer LOCK_CONTENDED; the kernel checks that and
+   goes to sleep as one step, so a wake between our check and our sleep is not
+   lost.  May return early (signal, spurious wake-up): callers loop. */
+static inline void wait_while_contended(os_lock_t *lock)
+{
+    futex(lock, FUTEX_WAIT_PRIVATE, LOCK_CONTENDED);
+}
+
+static inline void wake_one_waiter(os_lock_t *lock)
+{
+    futex(lock, FUTEX_WAKE_PRIVATE, 1);
+}
+#else
+/* Without a futex there is nothing to sleep on: a waiter gives up its time slice
+   and tries again, and so nobody needs waking. */
+static inline void wait_while_contended(os_lock_t *lock)
+{
+    (void)lock;
+    sched_yield();
+}
+
+static inline void wake_one_waiter(os_lock_t *lock)
+{
+    (void)lock;
+}
+#endif
+
+void os_lock_init(os_lock_t *lock)
+{
+    __atomic_store_n(lock, LOCK_FREE, __ATOMIC_RELAXED);
+}
+
+bool os_trylock(os_lock_t *lock)
+{
+    int expected = LOCK_FREE;
+    return __atomic_compare_exchange_n(lock, &expected, LOCK_TAKEN, false, __ATOMIC_ACQUIRE,
+                                       __ATOMIC_RELAXED);
+}
+
+void os_lock(os_lock_t *lock)
+{
+    if (os_trylock(lock))
+        return;
+    /* Contended.  Announce a waiter by storing 2 before sleeping, so the holder's
+       unlock knows to wake someone.  The exchange also takes the lock if it was
+       freed meanwhile (it returned 0); the lock is then left at 2 even if nobody
+       else waits, which costs one needless wake-up and is never wrong. */
+    while (__atomic_exchange_n(lock, LOCK_CONTENDED, __ATOMIC_ACQUIRE) != LOCK_FREE)
+        wait_while_contended(lock);
+}
+
+void os_unlock(os_lock_t *lock)
+{
+    if (__atomic_exchange_n(lock, LOCK_FREE, __ATOMIC_RELEASE) == LOCK_CONTENDED)
+        wake_one_waiter(lock);
+}
+
+/* ---- process -------------------------------------------------------------- */
+
+bool os_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void))
+{
+    return pthread_atfork(prepare, parent, child) == 0;
+}
+
+const char *os_getenv(const char *name)
+{
+    /* getenv only searches environ; it never allocates. */
+    return getenv(name);
+}
+
+void os_write_error(const char *message)
+{
+    /* Not stdio: fprintf may allocate its buffer with malloc, and stderr's lock
+       may be held by the very code that called into the allocator. */
+    int saved_errno = errno;
+    size_t left = strlen(message);
+    while (left > 0) {
+        ssize_t written = write(STDERR_FILENO, message, left);
+        if (written > 0) {
+            message += written;
+            left -= (size_t)written;
+        } else if (written < 0 && errno == EINTR) {
+            continue;
+        } else {
+            break; /* stderr is closed or broken: there is nobody to tell */
+        }
+    }
+    errno = saved_errno;
+}
+
+_Noreturn void os_abort(void)
+{
+    /* Not abort(): older C libraries flush stdio in abort(), which can call
+       malloc - on a heap we have just found corrupt. */
+    sigset_t abrt;
+    sigemptyset(&abrt);
+    sigaddset(&abrt, SIGABRT);
+    pthread_sigmask(SIG_UNBLOCK, &abrt, NULL);
+    raise(SIGABRT);
+
+    /* A handler caught SIGABRT and returned.  Like abort(), end the process
+       anyway: restore the default action and raise again. */
+    struct sigaction default_action = {.sa_handler = SIG_DFL};
+    sigemptyset(&default_action.sa_mask);
+    sigaction(SIGABRT, &default_action, NULL);
+    raise(SIGABRT);
+    _exit(127);
+}
