@@ -34,14 +34,13 @@ static const char *fail(struct check *c, const char *fmt, ...)
 
 /* ---- the chunk walk -------------------------------------------------------------- */
 
-/* Checks the chunk p of the walk; `prev_free` / `prev_sz` describe the chunk
-   before it (false / 0 at a region's start). */
+/* Checks the chunk p of the walk, whose size is known to lie inside its region;
+   `prev_free` / `prev_sz` describe the chunk before it (false / 0 at a region's
+   start). */
 static const char *check_chunk(struct check *c, mchunkptr p, bool prev_free, INTERNAL_SIZE_T prev_sz)
 {
     INTERNAL_SIZE_T size = chunksize(p);
 
-    if (size < MINSIZE || !aligned_OK(size))
-        return fail(c, "chunk %p: size %#zx is not a chunk size", (void *)p, size);
     if (chunk_is_mmapped(p))
         return fail(c, "chunk %p: IS_MMAPPED set on a heap chunk", (void *)p);
     if (prev_inuse(p) == prev_free)
@@ -86,11 +85,15 @@ static const char *walk_region(struct check *c, mchunkptr p, char *limit, bool r
                 return fail(c, "chunk %p: a lone fencepost", (void *)p);
             return NULL;
         }
+        /* The size first: every later check reads the next chunk's header. */
+        INTERNAL_SIZE_T size = chunksize(p);
+        if (size < MINSIZE || !aligned_OK(size))
+            return fail(c, "chunk %p: size %#zx is not a chunk size", (void *)p, size);
+        if ((uintptr_t)limit - (uintptr_t)p < size)
+            return fail(c, "chunk %p: size %#zx runs past the end of its region", (void *)p, size);
         const char *err = check_chunk(c, p, prev_free, prev_sz);
         if (err != NULL)
             return err;
-        if ((char *)next_chunk(p) > limit)
-            return fail(c, "chunk %p: size %#zx runs past the end of its region", (void *)p, chunksize(p));
 
         prev_free = !inuse(p);
         prev_sz = chunksize(p);

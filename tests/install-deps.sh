@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# install-deps.sh - installs what `make check` needs on a Debian machine, only
+# what is missing.  Needs root (or sudo) only when something is missing.
+set -eu
+
+# command-or-file  Debian package
+needs=(
+    "cc:gcc"
+    "make:make"
+    "pkg-config:pkg-config"
+    "/usr/include/check.h:check"
+    "python3:python3"
+    "sqlite3:sqlite3"
+    "git:git"
+    "xz:xz-utils"
+    "bash:bash"
+)
+
+missing=()
+for entry in "${needs[@]}"; do
+    what=${entry%%:*}
+    pkg=${entry#*:}
+    if [[ $what == /* ]]; then
+        [[ -e $what ]] || missing+=("$pkg")
+    else
+        command -v "$what" >/dev/null 2>&1 || missing+=("$pkg")
+    fi
+done
+
+# Check's pkg-config file ships in the same package as its header.
+if ! pkg-config --exists check 2>/dev/null; then
+    missing+=(check)
+fi
+
+if ((${#missing[@]} == 0)); then
+    exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null 2>&1 || { echo "install-deps: need root to install ${missing[*]}" >&2; exit 1; }
+    sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,155 @@
+/*
+ * test_corruption.c - a heap corrupted on purpose, the way a how2heap demo does
+ * it, is caught: free/malloc abort with glibc 2.36's message, and the heap checker
+ * names the damage instead of crashing or looping.
+ */
+#include <check.h>
+#include <stdint.h>
+
+#include "include/arenalloc.h"
+#include "tests/expect_abort.h"
+
+/* The size word of the chunk holding p. */
+static size_t *size_word(void *p) { return (size_t *)p - 1; }
+
+/* Freeing the same fastbin chunk twice in a row: the fasttop check. */
+static void double_free_fast(void)
+{
+    void *a = arenalloc_malloc(0x18);
+    arenalloc_free(a);
+    arenalloc_free(a);
+}
+
+/* A pointer into the middle of a block, not 16-byte aligned as chunks are. */
+static void free_interior(void)
+{
+    char *a = arenalloc_malloc(0x100);
+    arenalloc_free(a + 8);
+}
+
+/* A size word overwritten with a size smaller than any chunk. */
+static void free_bad_size(void)
+{
+    char *a = arenalloc_malloc(0x100);
+    *size_word(a) = 0x10 | 1;
+    arenalloc_free(a);
+}
+
+/* A small (non-fast) chunk freed twice: the next chunk says it is free already. */
+static void double_free_small(void)
+{
+    void *a = arenalloc_malloc(0x100);
+    void *guard = arenalloc_malloc(0x100);
+    arenalloc_free(a);
+    arenalloc_free(a);
+    (void)guard;
+}
+
+/* House of Force's first step: top's size overwritten with a huge value. */
+static void corrupt_top(void)
+{
+    char *a = arenalloc_malloc(0x100);
+    *size_word(a + 0x110) = (size_t)-1;
+    arenalloc_malloc(0x200);
+}
+
+/* The unsorted bin attack's write: a freed chunk's bk pointed elsewhere. */
+static void corrupt_unsorted_bk(void)
+{
+    static void *fake[4];
+    void **a = arenalloc_malloc(0x100);
+    void *guard = arenalloc_malloc(0x100);
+    arenalloc_free(a);
+    a[1] = fake;
+    arenalloc_malloc(0x200);
+    (void)guard;
+}
+
+/* The boundary tag after a free chunk no longer matches its size. */
+static void corrupt_foot(void)
+{
+    char *a = arenalloc_malloc(0x108);
+    char *guard = arenalloc_malloc(0x100);
+    arenalloc_free(a);
+    *(size_t *)(guard - 16) = 0x120;
+    arenalloc_malloc(0x200);
+}
+
+START_TEST(test_double_free_fasttop) { ck_assert_aborts_with(double_free_fast, "double free or corruption (fasttop)"); }
+END_TEST
+START_TEST(test_free_interior) { ck_assert_aborts_with(free_interior, "free(): invalid pointer"); }
+END_TEST
+START_TEST(test_free_bad_size) { ck_assert_aborts_with(free_bad_size, "free(): invalid size"); }
+END_TEST
+START_TEST(test_double_free_small) { ck_assert_aborts_with(double_free_small, "double free or corruption (!prev)"); }
+END_TEST
+START_TEST(test_corrupt_top) { ck_assert_aborts_with(corrupt_top, "malloc(): corrupted top size"); }
+END_TEST
+START_TEST(test_corrupt_unsorted) { ck_assert_aborts_with(corrupt_unsorted_bk, "malloc(): unsorted double linked list corrupted"); }
+END_TEST
+START_TEST(test_corrupt_foot) { ck_assert_aborts_with(corrupt_foot, "malloc(): mismatching next->prev_size (unsorted)"); }
+END_TEST
+
+/* The checker reports an overwritten size word instead of walking off the heap. */
+START_TEST(test_checker_sees_bad_size)
+{
+    char *a = arenalloc_malloc(0x100);
+    arenalloc_malloc(0x100);
+    ck_assert_ptr_null(arenalloc_check_heap());
+    *size_word(a) = 0x1000000 | 1;
+    const char *err = arenalloc_check_heap();
+    ck_assert_ptr_nonnull(err);
+    ck_assert_msg(strstr(err, "size") != NULL, "unexpected report: %s", err);
+}
+END_TEST
+
+/* ... and a bin list turned into a cycle, without looping forever. */
+START_TEST(test_checker_sees_cycle)
+{
+    void **a = arenalloc_malloc(0x100);
+    void **b = arenalloc_malloc(0x100);
+    arenalloc_malloc(0x100);
+    arenalloc_free(a);
+    ck_assert_ptr_null(arenalloc_check_heap());
+    a[0] = a - 2; /* fd points back at the chunk itself */
+    ck_assert_ptr_nonnull(arenalloc_check_heap());
+    (void)b;
+}
+END_TEST
+
+/* ... and a chunk that is free but in no bin. */
+START_TEST(test_checker_sees_lost_chunk)
+{
+    void *a = arenalloc_malloc(0x100);
+    void *b = arenalloc_malloc(0x100);
+    arenalloc_malloc(0x100);
+    /* Clear b's PREV_INUSE and give it a matching prev_size: a looks free. */
+    *((size_t *)b - 2) = 0x110;
+    *size_word(b) &= ~(size_t)1;
+    const char *err = arenalloc_check_heap();
+    ck_assert_ptr_nonnull(err);
+    ck_assert_msg(strstr(err, "no bin") != NULL, "unexpected report: %s", err);
+    (void)a;
+}
+END_TEST
+
+Suite *corruption_suite(void)
+{
+    Suite *s = suite_create("corruption");
+    TCase *aborts = tcase_create("aborts");
+    tcase_add_test(aborts, test_double_free_fasttop);
+    tcase_add_test(aborts, test_free_interior);
+    tcase_add_test(aborts, test_free_bad_size);
+    tcase_add_test(aborts, test_double_free_small);
+    tcase_add_test(aborts, test_corrupt_top);
+    tcase_add_test(aborts, test_corrupt_unsorted);
+    tcase_add_test(aborts, test_corrupt_foot);
+    suite_add_tcase(s, aborts);
+
+    TCase *checker = tcase_create("checker");
+    tcase_add_test(checker, test_checker_sees_bad_size);
+    tcase_add_test(checker, test_checker_sees_cycle);
+    tcase_add_test(checker, test_checker_sees_lost_chunk);
+    suite_add_tcase(s, checker);
+    return s;
+}
