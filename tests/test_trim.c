@@ -7,6 +7,7 @@
 #include <malloc.h>
 
 #include "arena/arena.h"
+#include "arena/tcache.h"
 #include "include/arenalloc.h"
 #include "syscall/os.h"
 
@@ -73,7 +74,8 @@ START_TEST(test_growth_is_contiguous)
     ck_assert(contiguous(&main_arena));
     ck_assert_int_eq(main_nsegments, 1);
     ck_assert_ptr_eq(top_end(), os_morecore(0));
-    ck_assert_ptr_eq(main_segments[0], first - CHUNK_HDR_SZ);
+    /* The heap starts with the per-thread cache's structure, then our block. */
+    ck_assert_ptr_eq(main_segments[0] + request2size(sizeof(tcache_perthread_struct)), first - CHUNK_HDR_SZ);
     ck_assert_ptr_null(arenalloc_check_heap());
 }
 END_TEST

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Address fidelity: arenalloc must hand out the same addresses as glibc 2.36.
+#
+#   tests/fidelity/fidelity.sh BUILD_DIR
+#
+# Runs BUILD_DIR/tests/fidelity/fidelity (built by the Makefile) for a set of
+# seeds, once on glibc's own malloc with the tcache off and once with
+# BUILD_DIR/libarenalloc.so preloaded, and compares the printed offsets line
+# by line, then where the heap ends (brk-end: how top was grown and trimmed,
+# which decides when malloc_consolidate runs). Offsets are relative to the
+# first allocation, so ASLR does not matter; glibc is run twice per seed to
+# prove that.
+#
+# Environment:
+#   ARENALLOC_LIB   library to preload instead of BUILD_DIR/libarenalloc.so;
+#                   "none" preloads nothing (glibc against glibc: must pass).
+#   FIDELITY_SEEDS  seeds to run (default 1..12; seed % 4 picks a size mix)
+#   FIDELITY_OPS    operations per seed (default 20000)
+#   FIDELITY_KEEP   set to 1 to keep the outputs even when every seed passes
+set -u
+
+usage() {
+    echo "usage: $0 BUILD_DIR   (see the comment at the top for variables)" >&2
+    exit 2
+}
+
+[ $# -eq 1 ] || usage
+build_dir=$1
+prog=$build_dir/tests/fidelity/fidelity
+lib=${ARENALLOC_LIB:-$build_dir/libarenalloc.so}
+seeds=${FIDELITY_SEEDS:-"1 2 3 4 5 6 7 8 9 10 11 12"}
+ops=${FIDELITY_OPS:-20000}
+context_lines=5
+
+# The reference is glibc with the tcache off: arenalloc has no tcache yet.
+# Both runs get the same setting; it is harmless under arenalloc.
+export GLIBC_TUNABLES=glibc.malloc.tcache_count=0
+
+passed=0
+failed=0
+
+summary_and_exit() {
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit
+}
+
+# Count every seed as failed when the run cannot even start.
+fail_all() {
+    echo "FAIL fidelity: $*"
+    failed=$(echo $seeds | wc -w)
+    summary_and_exit
+}
+
+# LD_PRELOAD wants an absolute path; a preload that fails to load is only a
+# warning for ld.so, which would silently compare glibc with itself.
+check_inputs() {
+    [ -x "$prog" ] || fail_all "$prog not found (build it with 'make test-programs')"
+    [ "$lib" = none ] && return
+    case $lib in /*) ;; *) lib=$PWD/$lib ;; esac
+    [ -f "$lib" ] || fail_all "library $lib not found (build it with 'make')"
+    if command -v nm >/dev/null 2>&1 &&
+        ! nm -D --defined-only "$lib" 2>/dev/null | grep -qw malloc; then
+        fail_all "library $lib does not export malloc"
+    fi
+}
+
+# run_probe OUT ERR SEED [PRELOAD]: one run of the probe, status returned.
+run_probe() {
+    local out=$1 err=$2 seed=$3 preload=${4:-}
+    if [ -n "$preload" ]; then
+        LD_PRELOAD=$preload timeout 120 "$prog" "$seed" "$ops" >"$out" 2>"$err"
+    else
+        timeout 120 "$prog" "$seed" "$ops" >"$out" 2>"$err"
+    fi
+}
+
+# first_difference A B: line number of the first line where the files differ
+# (one past the end of the shorter file when one is a prefix of the other).
+first_difference() {
+    awk -v other="$2" '
+        { if ((getline o < other) <= 0) { print NR; found = 1; exit }
+          if ($0 != o) { print NR; found = 1; exit } }
+        END { if (!found) print NR + 1 }' "$1"
+}
+
+# Lines starting with '#' (heap start and end) are informational: a
+# difference there is shown but does not fail the seed.
+report_notes() {
+    local seed=$1 ref=$2 cand=$3
+    diff <(grep '^#' "$ref") <(grep '^#' "$cand") |
+        sed -n "s/^< /     note seed $seed: glibc     /p; s/^> /     note seed $seed: arenalloc /p" |
+        grep -v 'fidelity seed'
+}
+
+# Describe the first mismatch of one seed, with the glibc operations that
+# led up to it.
+report_mismatch() {
+    local seed=$1 ref=$2 cand=$3 line ref_line cand_line op from
+    line=$(first_difference "$ref" "$cand")
+    ref_line=$(sed -n "${line}p" "$ref")
+    cand_line=$(sed -n "${line}p" "$cand")
+    op=${ref_line%% *}
+    case $op in
+    brk-end)
+        echo "FAIL seed $seed: all $ops addresses identical, but the heap ends elsewhere:" \
+            "glibc ${ref_line#* } vs arenalloc ${cand_line#* }"
+        echo "     (top sized differently: sysmalloc/systrim, or no 0x290 chunk for" \
+            "glibc's tcache_perthread_struct; see tests/fidelity/fidelity.c)"
+        return ;;
+    integrity-errors)
+        echo "FAIL seed $seed: realloc lost contents or calloc did not zero:" \
+            "glibc ${ref_line#* } vs arenalloc ${cand_line#* } integrity errors"
+        return ;;
+    esac
+    echo "FAIL seed $seed: first difference at operation ${op:-$line}:" \
+        "${ref_line:-<end of output>} vs ${cand_line:-<end of output>}"
+    from=$((line > context_lines ? line - context_lines : 1))
+    if [ "$line" -gt 1 ]; then
+        echo "     preceding operations (identical in both runs):"
+        sed -n "${from},$((line - 1))p" "$ref" | sed 's/^/       /'
+    fi
+}
+
+# One seed: reference twice, candidate once; print its ok/FAIL line.
+run_seed() {
+    local seed=$1 d=$work/seed-$1 status
+    mkdir -p "$d"
+    run_probe "$d/glibc.raw" "$d/glibc.err" "$seed" ||
+        { echo "FAIL seed $seed: glibc run failed: $(head -c 300 "$d/glibc.err")"; return 1; }
+    run_probe "$d/glibc2.raw" "$d/glibc2.err" "$seed"
+    if ! cmp -s "$d/glibc.raw" "$d/glibc2.raw"; then
+        echo "FAIL seed $seed: glibc itself is not reproducible (harness problem)"
+        return 1
+    fi
+    run_probe "$d/arenalloc.raw" "$d/arenalloc.err" "$seed" \
+        "$([ "$lib" = none ] || echo "$lib")"
+    status=$?
+    if [ "$status" -ne 0 ] || grep -q 'cannot be preloaded' "$d/arenalloc.err"; then
+        echo "FAIL seed $seed: run with $lib exited with status $status:" \
+            "$(head -c 300 "$d/arenalloc.err")"
+        return 1
+    fi
+    grep -v '^#' "$d/glibc.raw" >"$d/glibc.ops"
+    grep -v '^#' "$d/arenalloc.raw" >"$d/arenalloc.ops"
+    if ! cmp -s "$d/glibc.ops" "$d/arenalloc.ops"; then
+        report_mismatch "$seed" "$d/glibc.ops" "$d/arenalloc.ops"
+        return 1
+    fi
+    echo "ok   seed $seed: $ops addresses identical"
+    report_notes "$seed" "$d/glibc.raw" "$d/arenalloc.raw"
+    return 0
+}
+
+main() {
+    check_inputs
+    work=$(mktemp -d "${TMPDIR:-/tmp}/arenalloc-fidelity.XXXXXX")
+    for seed in $seeds; do
+        if run_seed "$seed"; then
+            passed=$((passed + 1))
+        else
+            failed=$((failed + 1))
+        fi
+    done
+    if [ "$failed" -eq 0 ] && [ "${FIDELITY_KEEP:-0}" != 1 ]; then
+        rm -rf "$work"
+    else
+        echo "outputs kept in $work (glibc.ops vs arenalloc.ops per seed)"
+    fi
+    summary_and_exit
+}
+
+main
