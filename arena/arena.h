@@ -24,6 +24,7 @@
 #define DEFAULT_MMAP_THRESHOLD     (128 * 1024) /* requests this large: mmap */
 #define DEFAULT_MMAP_THRESHOLD_MAX (HEAP_MAX_SIZE / 2) /* the dynamic threshold's cap */
 #define DEFAULT_MMAP_MAX           65536        /* at most this many mapped chunks */
+#define DEFAULT_ARENA_TEST         8            /* arenas before the cap is computed */
 
 /* When brk fails, main_arena continues in mappings of at least this size. */
 #define MMAP_AS_MORECORE_SIZE (1024 * 1024)
@@ -69,21 +70,42 @@ static inline void malloc_ensure_init(void)
 
 /* ---- which arena, and locking it ---------------------------------------------- */
 
-/* The arena owning a heap chunk (not an mmapped one). */
-static inline mstate arena_for_chunk(mchunkptr p)
-{
-    (void)p; /* NON_MAIN_ARENA chunks arrive with thread arenas */
-    return &main_arena;
-}
+/* The arena this thread last used; NULL before its first call. */
+extern OS_THREAD_LOCAL mstate thread_arena;
 
-/* The arena this thread allocates from, returned locked. */
-static inline mstate arena_get(void)
+/* How a thread picks its arena (arenalloc_set_arena_policy). */
+enum arena_policy {
+    ARENA_POLICY_TRYLOCK,    /* glibc before 2.15: stay while uncontended, move on trylock failure */
+    ARENA_POLICY_PER_THREAD, /* glibc 2.36: each thread its own arena from its first call */
+};
+extern enum arena_policy arena_policy;
+
+/* Returns an arena for a request of about `size` bytes, locked.  Slow paths
+   (contention, a thread's first call) are in arena_get2, in arena.c. */
+mstate arena_get2(size_t size, mstate avoid_arena);
+
+static inline mstate arena_get(size_t size)
 {
-    os_lock(&main_arena.mutex);
-    return &main_arena;
+    mstate a = thread_arena;
+    if (a != NULL) {
+        if (arena_policy == ARENA_POLICY_PER_THREAD) {
+            os_lock(&a->mutex);
+            return a;
+        }
+        if (os_trylock(&a->mutex))
+            return a;
+    }
+    return arena_get2(size, NULL);
 }
 
 static inline void arena_unlock(mstate av) { os_unlock(&av->mutex); }
+
+/* _int_malloc failed in locked arena ar_ptr: unlocks it and returns another,
+   locked, to try once more (main_arena if ar_ptr was not, else any other). */
+mstate arena_get_retry(mstate ar_ptr, size_t bytes);
+
+/* Called once by ptmalloc_init: fork handlers and the thread-exit hook. */
+void arena_init_hooks(void);
 
 /* ---- giving memory back ------------------------------------------------------- */
 

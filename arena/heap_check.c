@@ -1,31 +1,73 @@
 /*
  * heap_check.c - arenalloc_check_heap: run the checker over every arena.
+ *
+ * The checker (bins/heap_check.c) needs to know where each region of an arena's
+ * memory starts.  For main_arena, sysmalloc records them as it goes (the brk
+ * heap, and any region begun after a gap).  A thread arena's regions are its
+ * heaps, chained from the heap holding top back to the first.
  */
 #include "arena/heap_check.h"
 
 #include "arena/arena.h"
+#include "arena/heap.h"
 #include "bins/heap_check.h"
 #include "bins/malloc_printerr.h"
 #include "include/arenalloc.h"
 
-/* The description of the last violation found (the API returns a pointer here). */
-static char check_message[256];
+#include <stdio.h>
 
-static const char *check_main_arena(void)
+/* The description of the last violation found (the API returns a pointer here). */
+static char check_message[320];
+
+/* Regions of thread arena av, at most `max`.  Returns how many. */
+static int thread_arena_regions(mstate av, struct heap_region *regions, int max)
 {
-    struct heap_region regions[MAX_MAIN_SEGMENTS];
-    for (int i = 0; i < main_nsegments; i++)
-        regions[i].first = (mchunkptr)main_segments[i];
-    return check_arena(&main_arena, regions, main_nsegments, check_message, sizeof check_message);
+    int n = 0;
+    for (heap_info *h = heap_for_ptr(av->top); h != NULL && n < max; h = h->prev)
+        regions[n++].first = heap_first_chunk(h);
+    return n;
+}
+
+/* Heaps of one thread arena the checker follows (4 GiB of heaps). */
+#define MAX_REGIONS 4096
+
+static const char *check_one(mstate av, char *buf, size_t buflen)
+{
+    static struct heap_region regions[MAX_REGIONS]; /* check_lock serialises its use */
+    int n;
+
+    if (av == &main_arena) {
+        for (n = 0; n < main_nsegments; n++)
+            regions[n].first = (mchunkptr)main_segments[n];
+    } else {
+        n = thread_arena_regions(av, regions, MAX_REGIONS);
+    }
+    return check_arena(av, regions, n, buf, buflen);
 }
 
 const char *arenalloc_check_heap(void)
 {
+    static os_lock_t check_lock = OS_LOCK_INITIALIZER;
+    char detail[256];
+    const char *err = NULL;
+    int index = 0;
+
     malloc_ensure_init();
-    os_lock(&main_arena.mutex);
-    const char *err = check_main_arena();
-    os_unlock(&main_arena.mutex);
-    return err;
+    os_lock(&check_lock);
+    mstate av = &main_arena;
+    do {
+        os_lock(&av->mutex);
+        err = check_one(av, detail, sizeof detail);
+        os_unlock(&av->mutex);
+        if (err != NULL) {
+            snprintf(check_message, sizeof check_message, "arena %d (%p): %s", index, (void *)av, detail);
+            break;
+        }
+        index++;
+        av = __atomic_load_n(&av->next, __ATOMIC_ACQUIRE);
+    } while (av != &main_arena);
+    os_unlock(&check_lock);
+    return err != NULL ? check_message : NULL;
 }
 
 #if ARENALLOC_DEBUG

@@ -3,12 +3,12 @@
  *
  * main_arena is a static struct malloc_state: it exists before the first malloc,
  * and its memory comes from brk.  ptmalloc_init runs once, at the first call into
- * the allocator, and also registers the fork handlers: fork() copies only the
- * calling thread, so a lock held by another thread at that moment would stay held
- * in the child forever.  The handlers take the lock before fork, so the heap is
- * consistent when copied, and release it on both sides afterwards.
+ * the allocator: it sets up main_arena's bins, reads the arena policy, and
+ * registers the fork and thread-exit hooks of arena.c.
  */
 #include "arena/arena.h"
+
+#include <string.h>
 
 #include "bins/int_malloc.h"
 
@@ -20,6 +20,7 @@ struct malloc_par mp_ = {
     .n_mmaps_max = DEFAULT_MMAP_MAX,
     .mmap_threshold = DEFAULT_MMAP_THRESHOLD,
     .trim_threshold = DEFAULT_TRIM_THRESHOLD,
+    .arena_test = DEFAULT_ARENA_TEST,
 };
 
 atomic_bool malloc_initialized;
@@ -27,10 +28,13 @@ atomic_bool malloc_initialized;
 char *main_segments[MAX_MAIN_SEGMENTS];
 int main_nsegments;
 
-static void fork_prepare(void) { os_lock(&main_arena.mutex); }
-static void fork_parent(void) { os_unlock(&main_arena.mutex); }
-/* In the child no other thread exists to hold the lock: start it afresh. */
-static void fork_child(void) { os_lock_init(&main_arena.mutex); }
+/* ARENALLOC_ARENA_POLICY=per-thread selects glibc 2.36's policy (arena.c). */
+static void read_arena_policy(void)
+{
+    const char *policy = os_getenv("ARENALLOC_ARENA_POLICY");
+    if (policy != NULL && strcmp(policy, "per-thread") == 0)
+        arena_policy = ARENA_POLICY_PER_THREAD;
+}
 
 void ptmalloc_init(void)
 {
@@ -40,6 +44,8 @@ void ptmalloc_init(void)
     os_lock(&init_lock);
     if (!atomic_load_explicit(&malloc_initialized, memory_order_relaxed)) {
         malloc_init_state(&main_arena);
+        thread_arena = &main_arena; /* the initialising thread is already attached */
+        read_arena_policy();
         atomic_store_explicit(&malloc_initialized, true, memory_order_release);
         first = true;
     }
@@ -47,5 +53,5 @@ void ptmalloc_init(void)
 
     /* After the flag is set: registering may itself call malloc. */
     if (first)
-        os_atfork(fork_prepare, fork_parent, fork_child);
+        arena_init_hooks();
 }

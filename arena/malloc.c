@@ -13,16 +13,23 @@
 #include <string.h>
 
 #include "arena/arena.h"
+#include "arena/heap.h"
 #include "arena/heap_check.h"
 #include "arena/mmap_chunk.h"
+#include "arena/tcache.h"
 #include "bins/int_malloc.h"
 #include "bins/malloc_printerr.h"
 
 void *arenalloc_malloc(size_t bytes)
 {
     malloc_ensure_init();
-    mstate av = arena_get();
+    maybe_init_tcache();
+    mstate av = arena_get(bytes);
     void *victim = _int_malloc(av, bytes);
+    if (victim == NULL) { /* out of memory in this arena: one more try elsewhere */
+        av = arena_get_retry(av, bytes);
+        victim = _int_malloc(av, bytes);
+    }
     arena_unlock(av);
     debug_check_heap();
     return victim;
@@ -40,6 +47,7 @@ void arenalloc_free(void *mem)
         mmap_threshold_after_free(p);
         munmap_chunk(p);
     } else {
+        maybe_init_tcache();
         mstate av = arena_for_chunk(p);
         os_lock(&av->mutex);
         _int_free(av, p);
@@ -51,14 +59,34 @@ void arenalloc_free(void *mem)
 
 /* calloc must return zeroes, but memory fresh from the OS already is.  So only the
    part of a chunk that may have been used before is cleared: when the chunk was
-   carved from top, the bytes above the highest point the brk heap ever reached
-   are fresh.  Returns how many bytes of the chunk's payload to clear. */
+   carved from top, the bytes beyond top_size_maybe_used are fresh.  Returns how
+   many bytes of the chunk's payload to clear. */
 static size_t calloc_clear_size(mchunkptr p, mchunkptr oldtop, INTERNAL_SIZE_T oldtopsize)
 {
     INTERNAL_SIZE_T csz = chunksize(p);
     if (p == oldtop && csz > oldtopsize)
         csz = oldtopsize;
     return csz - SIZE_SZ;
+}
+
+/* How much of av's top, from its start, may hold old data: up to the highest
+   point the brk heap ever reached (main_arena), or the committed end of the heap
+   (thread arenas); beyond that, memory is fresh from the OS. */
+static INTERNAL_SIZE_T top_size_maybe_used(mstate av)
+{
+    char *top = (char *)av->top;
+    INTERNAL_SIZE_T size = chunksize(av->top);
+    ptrdiff_t used = 0;
+
+    if (av != &main_arena) {
+        heap_info *heap = heap_for_ptr(top);
+        used = (char *)heap + heap->mprotect_size - top;
+    } else if (contiguous(av) && mp_.sbrk_base != NULL) {
+        used = mp_.sbrk_base + av->max_system_mem - top;
+    } else {
+        return (INTERNAL_SIZE_T)-1; /* a non-contiguous main arena: clear it all */
+    }
+    return used > 0 && size < (INTERNAL_SIZE_T)used ? (INTERNAL_SIZE_T)used : size;
 }
 
 void *arenalloc_calloc(size_t n, size_t elem_size)
@@ -69,18 +97,18 @@ void *arenalloc_calloc(size_t n, size_t elem_size)
         return NULL;
     }
     malloc_ensure_init();
-    mstate av = arena_get();
+    maybe_init_tcache();
+    mstate av = arena_get(bytes);
 
-    /* How much of top may hold old data: up to the brk heap's high-water mark
-       (contiguous main arena), else all of it. */
     mchunkptr oldtop = av->top;
-    INTERNAL_SIZE_T oldtopsize = chunksize(oldtop);
-    if (av == &main_arena && contiguous(av) && mp_.sbrk_base != NULL) {
-        ptrdiff_t used = mp_.sbrk_base + av->max_system_mem - (char *)oldtop;
-        if (used > 0 && oldtopsize < (INTERNAL_SIZE_T)used)
-            oldtopsize = (INTERNAL_SIZE_T)used;
-    }
+    INTERNAL_SIZE_T oldtopsize = top_size_maybe_used(av);
     void *mem = _int_malloc(av, bytes);
+    if (mem == NULL) {
+        av = arena_get_retry(av, bytes);
+        oldtop = av->top;
+        oldtopsize = top_size_maybe_used(av);
+        mem = _int_malloc(av, bytes);
+    }
     arena_unlock(av);
     if (mem == NULL)
         return NULL;
@@ -132,10 +160,20 @@ void *arenalloc_realloc(void *oldmem, size_t bytes)
     if (chunk_is_mmapped(oldp))
         return realloc_mmapped(oldp, oldsize, nb, bytes);
 
+    maybe_init_tcache();
     mstate av = arena_for_chunk(oldp);
     os_lock(&av->mutex);
     void *newp = _int_realloc(av, oldp, oldsize, nb);
     arena_unlock(av);
+    if (newp == NULL) { /* this arena is full: move the block to another */
+        newp = arenalloc_malloc(bytes);
+        if (newp != NULL) {
+            memcpy(newp, oldmem, memsize(oldp));
+            os_lock(&av->mutex);
+            _int_free(av, oldp);
+            arena_unlock(av);
+        }
+    }
     debug_check_heap();
     return newp;
 }

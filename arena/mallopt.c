@@ -48,6 +48,14 @@ int arenalloc_mallopt(int param, int value)
         mp_.n_mmaps_max = value;
         mp_.no_dyn_threshold = 1;
         break;
+    case M_ARENA_TEST:
+        if (value > 0)
+            mp_.arena_test = (size_t)value;
+        break;
+    case M_ARENA_MAX:
+        if (value > 0)
+            mp_.arena_max = (size_t)value;
+        break;
     }
     arena_unlock(&main_arena);
     return res;

@@ -40,8 +40,12 @@ static void *_mid_memalign(size_t alignment, size_t bytes)
     }
 
     malloc_ensure_init();
-    mstate av = arena_get();
+    mstate av = arena_get(bytes + alignment + MINSIZE);
     void *p = _int_memalign(av, alignment, bytes);
+    if (p == NULL) {
+        av = arena_get_retry(av, bytes);
+        p = _int_memalign(av, alignment, bytes);
+    }
     arena_unlock(av);
     debug_check_heap();
     return p;

@@ -1,8 +1,10 @@
 /*
- * sysmalloc.c - growing and shrinking main_arena's top chunk.
+ * sysmalloc.c - growing and shrinking an arena's top chunk.
  *
  * _int_malloc calls sysmalloc when no bin and not the top chunk can serve a
- * request.  Large requests get a mapping of their own; the rest grow the heap:
+ * request.  Large requests get a mapping of their own.  A thread arena's top
+ * grows within its 1 MiB heap, or moves to a new heap (heap.c).  main_arena's
+ * grows the brk heap:
  *
  *   brk       main_arena's memory is the process's brk heap.  Ask for the
  *             request plus M_TOP_PAD (so the next few mallocs need no system
@@ -21,6 +23,7 @@
 #include <errno.h>
 
 #include "arena/arena.h"
+#include "arena/heap.h"
 #include "arena/mmap_chunk.h"
 #include "bins/int_malloc.h"
 #include "bins/malloc_printerr.h"
@@ -145,15 +148,71 @@ static void grow_main_arena(mstate av, INTERNAL_SIZE_T nb)
         start_new_top(av, brk, size, snd_brk, old_top, old_size);
 }
 
+/* A thread arena's top cannot be extended: start a new heap for it.  Cut the
+   old top's end into fenceposts (a 16-byte chunk in use, then a header of size
+   0) so nothing merges past the heap's end, and free what is left of it. */
+static void fence_heap_top(mstate av, mchunkptr old_top, INTERNAL_SIZE_T old_size)
+{
+    old_size = (old_size - MINSIZE) & ~MALLOC_ALIGN_MASK;
+    set_head(chunk_at_offset(old_top, (ptrdiff_t)(old_size + CHUNK_HDR_SZ)), 0 | PREV_INUSE);
+    if (old_size >= MINSIZE) {
+        mchunkptr fence = chunk_at_offset(old_top, (ptrdiff_t)old_size);
+        set_head(fence, CHUNK_HDR_SZ | PREV_INUSE);
+        set_foot(fence, CHUNK_HDR_SZ);
+        set_head(old_top, old_size | PREV_INUSE | NON_MAIN_ARENA);
+        _int_free(av, old_top);
+    } else { /* too small to free: the old top is all fencepost */
+        set_head(old_top, (old_size + CHUNK_HDR_SZ) | PREV_INUSE);
+        set_foot(old_top, old_size + CHUNK_HDR_SZ);
+    }
+}
+
+/* Grows thread arena av so that top can serve nb: commit more of top's heap, or
+   chain a new heap.  Returns false when neither works. */
+static bool grow_thread_arena(mstate av, INTERNAL_SIZE_T nb)
+{
+    mchunkptr old_top = av->top;
+    INTERNAL_SIZE_T old_size = chunksize(old_top);
+    heap_info *old_heap = heap_for_ptr(old_top);
+    size_t old_heap_size = old_heap->size;
+
+    if ((long)(MINSIZE + nb - old_size) > 0 && grow_heap(old_heap, (long)(MINSIZE + nb - old_size)) == 0) {
+        av->system_mem += old_heap->size - old_heap_size;
+        set_head(old_top, (INTERNAL_SIZE_T)((char *)old_heap + old_heap->size - (char *)old_top) | PREV_INUSE);
+        return true;
+    }
+
+    heap_info *heap = new_heap(nb + (MINSIZE + sizeof(*heap)), mp_.top_pad);
+    if (heap == NULL)
+        return false;
+    heap->ar_ptr = av;
+    heap->prev = old_heap;
+    av->system_mem += heap->size;
+    av->top = heap_first_chunk(heap);
+    set_head(av->top, (heap->size - sizeof(*heap)) | PREV_INUSE);
+    fence_heap_top(av, old_top, old_size);
+    return true;
+}
+
 void *sysmalloc(INTERNAL_SIZE_T nb, mstate av)
 {
+    bool tried_mmap = false;
+
     if (nb >= mp_.mmap_threshold && mp_.n_mmaps < mp_.n_mmaps_max) {
         void *mem = sysmalloc_mmap(nb);
         if (mem != NULL)
             return mem;
+        tried_mmap = true;
     }
 
-    grow_main_arena(av, nb);
+    if (av == &main_arena) {
+        grow_main_arena(av, nb);
+    } else if (!grow_thread_arena(av, nb) && !tried_mmap) {
+        /* A request too large for any heap still gets memory: its own mapping. */
+        void *mem = sysmalloc_mmap(nb);
+        if (mem != NULL)
+            return mem;
+    }
     if (av->system_mem > av->max_system_mem)
         av->max_system_mem = av->system_mem;
 
@@ -198,6 +257,8 @@ int systrim(size_t pad, mstate av)
 
 void trim_top(mstate av)
 {
-    if (chunksize(av->top) >= mp_.trim_threshold)
+    if (av != &main_arena)
+        heap_trim(heap_for_ptr(av->top), mp_.top_pad);
+    else if (chunksize(av->top) >= mp_.trim_threshold)
         systrim(mp_.top_pad, av);
 }

@@ -100,6 +100,23 @@ void os_lock(os_lock_t *lock);
 bool os_trylock(os_lock_t *lock); /* true when the lock was taken; never waits */
 void os_unlock(os_lock_t *lock);
 
+/* ---- threads ---------------------------------------------------------------- */
+
+/* Storage class of a per-thread variable (the thread's arena).  The library is
+   built with the initial-exec TLS model, so reading one is a single load and
+   never allocates. */
+#define OS_THREAD_LOCAL _Thread_local
+
+/* Registers `fn`, to be called when a thread that called os_thread_exit_arm()
+   exits (once per arming).  Call once, before arming.  Returns false on failure. */
+bool os_thread_exit_hook(void (*fn)(void));
+
+/* Asks for the exit hook to run when the calling thread exits. */
+void os_thread_exit_arm(void);
+
+/* The number of processors online (at least 1). */
+int os_ncpus(void);
+
 /* ---- process -------------------------------------------------------------- */
 
 /* Registers handlers run around fork() (before, then in the parent, then in the

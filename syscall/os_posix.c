@@ -264,6 +264,34 @@ void os_unlock(os_lock_t *lock)
         wake_one_waiter(lock);
 }
 
+/* ---- threads ---------------------------------------------------------------- */
+
+/* A pthread key whose value is only a flag: its destructor is the hook.  Keys
+   below 32 live inside the thread descriptor, so setting one never allocates;
+   the library creates its key at start-up, when few keys exist. */
+static pthread_key_t exit_key;
+static void (*exit_fn)(void);
+
+static void run_exit_hook(void *flag)
+{
+    (void)flag;
+    exit_fn();
+}
+
+bool os_thread_exit_hook(void (*fn)(void))
+{
+    exit_fn = fn;
+    return pthread_key_create(&exit_key, run_exit_hook) == 0;
+}
+
+void os_thread_exit_arm(void) { pthread_setspecific(exit_key, (void *)1); }
+
+int os_ncpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n >= 1 ? (int)n : 1;
+}
+
 /* ---- process -------------------------------------------------------------- */
 
 bool os_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void))
