@@ -28,6 +28,10 @@
  */
 #include "arena/arena.h"
 
+#include <errno.h>
+
+#include "include/arenalloc.h"
+
 #include "arena/heap.h"
 #include "arena/tcache.h"
 #include "bins/int_malloc.h"
@@ -272,6 +276,15 @@ static void fork_child(void)
         a = a->next;
     } while (a != &main_arena);
     os_lock_init(&list_lock);
+}
+
+int arenalloc_set_arena_policy(int policy)
+{
+    if (policy != ARENALLOC_POLICY_TRYLOCK && policy != ARENALLOC_POLICY_PER_THREAD)
+        return EINVAL;
+    malloc_ensure_init();
+    arena_policy = policy == ARENALLOC_POLICY_TRYLOCK ? ARENA_POLICY_TRYLOCK : ARENA_POLICY_PER_THREAD;
+    return 0;
 }
 
 void arena_init_hooks(void)

@@ -40,10 +40,24 @@ ARENALLOC_API void *arenalloc_valloc(size_t size);
 ARENALLOC_API void *arenalloc_pvalloc(size_t size);
 ARENALLOC_API size_t arenalloc_malloc_usable_size(void *ptr);
 
-/* glibc's tuning call: M_MXFAST, M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD and
-   M_MMAP_MAX take effect (the constants are <malloc.h>'s).  Returns 1 on success and
-   0 for a parameter or value it refuses, as glibc does. */
+/* glibc's tuning call: M_MXFAST, M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD,
+   M_MMAP_MAX, M_ARENA_TEST and M_ARENA_MAX take effect (the constants are
+   <malloc.h>'s).  Returns 0 for a value it refuses (M_MXFAST above 160), else 1,
+   also for parameters it does not act on, as glibc does. */
 ARENALLOC_API int arenalloc_mallopt(int param, int value);
+
+/* How a thread chooses its arena.
+     ARENALLOC_POLICY_TRYLOCK (the default): threads share main_arena while it is
+       uncontended; a thread whose arena's lock is taken moves to the first arena
+       it can lock, and a new arena is made only when all are busy (glibc before
+       2.15).
+     ARENALLOC_POLICY_PER_THREAD: each thread gets an arena of its own at its
+       first call, as glibc 2.36 does.
+   The environment variable ARENALLOC_ARENA_POLICY=trylock|per-thread sets it at
+   start-up.  Returns 0, or EINVAL for an unknown policy.  Threads keep the arena
+   they have; the policy decides how they move from now on. */
+enum { ARENALLOC_POLICY_TRYLOCK = 0, ARENALLOC_POLICY_PER_THREAD = 1 };
+ARENALLOC_API int arenalloc_set_arena_policy(int policy);
 
 /* Walks every chunk of every arena and verifies the heap's invariants: sizes and
    flags, boundary tags, no two neighbouring free chunks outside the fastbins,
