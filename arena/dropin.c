@@ -28,3 +28,8 @@ ARENALLOC_API void *valloc(size_t size) { return arenalloc_valloc(size); }
 ARENALLOC_API void *pvalloc(size_t size) { return arenalloc_pvalloc(size); }
 ARENALLOC_API size_t malloc_usable_size(void *ptr) { return arenalloc_malloc_usable_size(ptr); }
 ARENALLOC_API int mallopt(int param, int value) { return arenalloc_mallopt(param, value); }
+ARENALLOC_API struct mallinfo2 mallinfo2(void) { return arenalloc_mallinfo2(); }
+ARENALLOC_API struct mallinfo mallinfo(void) { return arenalloc_mallinfo(); }
+ARENALLOC_API void malloc_stats(void) { arenalloc_malloc_stats(); }
+ARENALLOC_API int malloc_info(int options, FILE *fp) { return arenalloc_malloc_info(options, fp); }
+ARENALLOC_API int malloc_trim(size_t pad) { return arenalloc_malloc_trim(pad); }

@@ -15,7 +15,9 @@
 #ifndef ARENALLOC_H
 #define ARENALLOC_H
 
+#include <malloc.h> /* struct mallinfo, struct mallinfo2, the M_* constants */
 #include <stddef.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -45,6 +47,18 @@ ARENALLOC_API size_t arenalloc_malloc_usable_size(void *ptr);
    <malloc.h>'s).  Returns 0 for a value it refuses (M_MXFAST above 160), else 1,
    also for parameters it does not act on, as glibc does. */
 ARENALLOC_API int arenalloc_mallopt(int param, int value);
+
+/* glibc's reports, with glibc's figures and formats: mallinfo2 (and the old
+   int-sized mallinfo) sum over all arenas; malloc_stats prints per arena to
+   stderr; malloc_info writes XML to fp (options must be 0, else EINVAL). */
+ARENALLOC_API struct mallinfo2 arenalloc_mallinfo2(void);
+ARENALLOC_API struct mallinfo arenalloc_mallinfo(void);
+ARENALLOC_API void arenalloc_malloc_stats(void);
+ARENALLOC_API int arenalloc_malloc_info(int options, FILE *fp);
+
+/* Gives free memory back to the OS in every arena, keeping `pad` bytes on
+   main_arena's top.  Returns 1 if anything was released, else 0. */
+ARENALLOC_API int arenalloc_malloc_trim(size_t pad);
 
 /* How a thread chooses its arena.
      ARENALLOC_POLICY_TRYLOCK (the default): threads share main_arena while it is
