@@ -3,13 +3,12 @@
  *
  * main_arena is a static struct malloc_state: it exists before the first malloc,
  * and its memory comes from brk.  ptmalloc_init runs once, at the first call into
- * the allocator: it sets up main_arena's bins, reads the arena settings, and
+ * the allocator: it sets up main_arena's bins, reads the settings (tunables.c), and
  * registers the fork and thread-exit hooks of arena.c.
  */
 #include "arena/arena.h"
 
-#include <string.h>
-
+#include "arena/tunables.h"
 #include "bins/int_malloc.h"
 
 /* glibc's names, so a debugger's `p main_arena` and `p mp_` work as they do there. */
@@ -28,35 +27,6 @@ atomic_bool malloc_initialized;
 char *main_segments[MAX_MAIN_SEGMENTS];
 int main_nsegments;
 
-/* A positive decimal number from the environment, or 0 when unset or malformed
-   (the default then stays, as glibc keeps it). */
-static size_t env_size(const char *name)
-{
-    const char *v = os_getenv(name);
-    if (v == NULL || *v == '\0')
-        return 0;
-    size_t n = 0;
-    for (; *v != '\0'; v++) {
-        if (*v < '0' || *v > '9' || n > (SIZE_MAX - 9) / 10)
-            return 0;
-        n = n * 10 + (size_t)(*v - '0');
-    }
-    return n;
-}
-
-/* The settings that must be known before a second arena can exist. */
-static void read_arena_settings(void)
-{
-    const char *policy = os_getenv("ARENALLOC_ARENA_POLICY");
-    if (policy != NULL && strcmp(policy, "per-thread") == 0)
-        arena_policy = ARENA_POLICY_PER_THREAD;
-    size_t n;
-    if ((n = env_size("MALLOC_ARENA_MAX")) != 0)
-        mp_.arena_max = n;
-    if ((n = env_size("MALLOC_ARENA_TEST")) != 0)
-        mp_.arena_test = n;
-}
-
 void ptmalloc_init(void)
 {
     static os_lock_t init_lock = OS_LOCK_INITIALIZER;
@@ -66,7 +36,7 @@ void ptmalloc_init(void)
     if (!atomic_load_explicit(&malloc_initialized, memory_order_relaxed)) {
         malloc_init_state(&main_arena);
         thread_arena = &main_arena; /* the initialising thread is already attached */
-        read_arena_settings();
+        read_tunables();
         atomic_store_explicit(&malloc_initialized, true, memory_order_release);
         first = true;
     }

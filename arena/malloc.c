@@ -19,6 +19,7 @@
 #include "arena/tcache.h"
 #include "bins/int_malloc.h"
 #include "bins/malloc_printerr.h"
+#include "bins/perturb.h"
 
 void *arenalloc_malloc(size_t bytes)
 {
@@ -114,7 +115,9 @@ void *arenalloc_calloc(size_t n, size_t elem_size)
         return NULL;
 
     mchunkptr p = mem2chunk(mem);
-    if (!chunk_is_mmapped(p)) /* a fresh mapping is zero */
+    if (perturbing()) /* malloc filled it: all of it must be cleared */
+        memset(mem, 0, bytes);
+    else if (!chunk_is_mmapped(p)) /* a fresh mapping is zero */
         memset(mem, 0, calloc_clear_size(p, oldtop, oldtopsize));
     debug_check_heap();
     return mem;

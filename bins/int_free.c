@@ -20,6 +20,7 @@
 #include "bins/bins.h"
 #include "bins/fastbins.h"
 #include "bins/malloc_printerr.h"
+#include "bins/perturb.h"
 #include "bins/sysmalloc.h"
 
 /* Merges free chunk p (of `size`, in no bin; `nextchunk` is the chunk after it)
@@ -65,6 +66,7 @@ static void free_to_fastbin(mstate av, mchunkptr p, INTERNAL_SIZE_T size)
     if (chunksize_nomask(next) <= CHUNK_HDR_SZ || chunksize(next) >= av->system_mem)
         malloc_printerr("free(): invalid next size (fast)");
 
+    free_perturb(chunk2mem(p), size - CHUNK_HDR_SZ);
     av->have_fastchunks = 1;
     unsigned idx = fastbin_index(size);
     mfastbinptr *fb = fastbin(av, idx);
@@ -94,6 +96,7 @@ static void free_to_unsorted(mstate av, mchunkptr p, INTERNAL_SIZE_T size)
     if (chunksize_nomask(nextchunk) <= CHUNK_HDR_SZ || chunksize(nextchunk) >= av->system_mem)
         malloc_printerr("free(): invalid next size (normal)");
 
+    free_perturb(chunk2mem(p), size - CHUNK_HDR_SZ);
     size = coalesce(av, p, size, nextchunk, "corrupted size vs. prev_size while consolidating",
                     "free(): corrupted unsorted chunks");
 

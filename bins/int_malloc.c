@@ -24,6 +24,7 @@
 #include "bins/bins.h"
 #include "bins/fastbins.h"
 #include "bins/malloc_printerr.h"
+#include "bins/perturb.h"
 #include "bins/sysmalloc.h"
 
 /* The unsorted scan sorts at most this many chunks per call, bounding the time
@@ -308,15 +309,11 @@ static void *split_top(mstate av, INTERNAL_SIZE_T nb)
     return chunk2mem(victim);
 }
 
-void *_int_malloc(mstate av, size_t bytes)
+/* Steps 1 to 6 for chunk size nb. */
+static void *malloc_steps(mstate av, INTERNAL_SIZE_T nb)
 {
-    INTERNAL_SIZE_T nb = checked_request2size(bytes);
     void *p;
 
-    if (nb == 0) {
-        errno = ENOMEM;
-        return NULL;
-    }
     if (nb <= get_max_fast() && (p = malloc_from_fastbin(av, nb)) != NULL)
         return p;
     if (in_smallbin_range(nb)) {
@@ -346,4 +343,17 @@ void *_int_malloc(mstate av, size_t bytes)
         /* Merging the fastbins may free enough, perhaps next to top: retry. */
         malloc_consolidate(av);
     }
+}
+
+void *_int_malloc(mstate av, size_t bytes)
+{
+    INTERNAL_SIZE_T nb = checked_request2size(bytes);
+    if (nb == 0) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    void *p = malloc_steps(av, nb);
+    if (p != NULL)
+        alloc_perturb(p, bytes);
+    return p;
 }

@@ -43,10 +43,16 @@ ARENALLOC_API void *arenalloc_pvalloc(size_t size);
 ARENALLOC_API size_t arenalloc_malloc_usable_size(void *ptr);
 
 /* glibc's tuning call: M_MXFAST, M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD,
-   M_MMAP_MAX, M_ARENA_TEST and M_ARENA_MAX take effect (the constants are
-   <malloc.h>'s).  Returns 0 for a value it refuses (M_MXFAST above 160), else 1,
-   also for parameters it does not act on, as glibc does. */
+   M_MMAP_MAX, M_PERTURB, M_ARENA_TEST and M_ARENA_MAX take effect (the constants
+   are <malloc.h>'s); M_CHECK_ACTION is accepted and ignored, as by glibc 2.36.
+   Returns 0 for a value it refuses (M_MXFAST above 160), else 1, also for
+   unknown parameters, as glibc does.  The same settings come from the
+   environment (GLIBC_TUNABLES=glibc.malloc.*, MALLOC_*_) at start-up. */
 ARENALLOC_API int arenalloc_mallopt(int param, int value);
+
+/* ARENALLOC_FILL in a call: when on, every block malloc returns is filled with
+   0xA1 and every block free takes back with 0xDE (see bins/perturb.h). */
+ARENALLOC_API void arenalloc_set_fill(int on);
 
 /* glibc's reports, with glibc's figures and formats: mallinfo2 (and the old
    int-sized mallinfo) sum over all arenas; malloc_stats prints per arena to

@@ -1,0 +1,132 @@
+/*
+ * tunables.c - the settings read from the environment at start-up.
+ *
+ * The same names as glibc, so one experiment's settings drive both allocators:
+ *
+ *   GLIBC_TUNABLES=glibc.malloc.NAME=VALUE:...   glibc's tunables; of the malloc
+ *                                                namespace only, others ignored
+ *   MALLOC_TOP_PAD_, MALLOC_PERTURB_, MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_,
+ *   MALLOC_MMAP_MAX_, MALLOC_ARENA_MAX, MALLOC_ARENA_TEST, MALLOC_CHECK_
+ *                                                the older names of the same
+ *
+ * GLIBC_TUNABLES is read after the older names, so it wins where both are set.
+ * Values are numbers, decimal or 0x-hexadecimal; a malformed or out-of-range value
+ * is ignored and the default kept, never an error.  Each value goes through the
+ * same setter as mallopt (mallopt.c), so a threshold set here also stops the
+ * threshold's dynamic adjustment.  arenalloc's own settings:
+ *
+ *   ARENALLOC_ARENA_POLICY=trylock|per-thread    how threads choose arenas
+ *   ARENALLOC_FILL=1                             fill patterns (perturb.h)
+ */
+#include "arena/tunables.h"
+
+#include <malloc.h>
+#include <string.h>
+
+#include "arena/arena.h"
+#include "bins/perturb.h"
+#include "syscall/os.h"
+
+/* A tunable: its name under glibc.malloc., its older alias, the mallopt
+   parameter it sets, and its range. */
+struct tunable {
+    const char *name;
+    const char *env_alias;
+    int param;
+    size_t min, max;
+};
+
+static const struct tunable tunables[] = {
+    {"check", "MALLOC_CHECK_", M_CHECK_ACTION, 0, 3},
+    {"top_pad", "MALLOC_TOP_PAD_", M_TOP_PAD, 0, SIZE_MAX},
+    {"perturb", "MALLOC_PERTURB_", M_PERTURB, 0, 0xff},
+    {"mmap_threshold", "MALLOC_MMAP_THRESHOLD_", M_MMAP_THRESHOLD, 0, SIZE_MAX},
+    {"trim_threshold", "MALLOC_TRIM_THRESHOLD_", M_TRIM_THRESHOLD, 0, SIZE_MAX},
+    {"mmap_max", "MALLOC_MMAP_MAX_", M_MMAP_MAX, 0, INT32_MAX},
+    {"arena_max", "MALLOC_ARENA_MAX", M_ARENA_MAX, 1, SIZE_MAX},
+    {"arena_test", "MALLOC_ARENA_TEST", M_ARENA_TEST, 1, SIZE_MAX},
+    {"mxfast", NULL, M_MXFAST, 0, SIZE_MAX},
+};
+#define NTUNABLES (sizeof tunables / sizeof tunables[0])
+
+/* Parses a whole number from [s, end): decimal, or hexadecimal after 0x.
+   Returns false for anything else, or on overflow. */
+static bool parse_size(const char *s, const char *end, size_t *out)
+{
+    unsigned base = 10;
+    if (end - s > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    if (s == end)
+        return false;
+    size_t n = 0;
+    for (; s < end; s++) {
+        unsigned d;
+        if (*s >= '0' && *s <= '9')
+            d = (unsigned)(*s - '0');
+        else if (base == 16 && (*s | 0x20) >= 'a' && (*s | 0x20) <= 'f')
+            d = (unsigned)((*s | 0x20) - 'a' + 10);
+        else
+            return false;
+        if (n > (SIZE_MAX - d) / base)
+            return false;
+        n = n * base + d;
+    }
+    *out = n;
+    return true;
+}
+
+/* Applies `value` (the text [value, end)) to tunable t if it is well formed and
+   in range. */
+static void apply(const struct tunable *t, const char *value, const char *end)
+{
+    size_t n;
+    if (parse_size(value, end, &n) && n >= t->min && n <= t->max)
+        set_malloc_param(t->param, n);
+}
+
+/* One NAME=VALUE item of GLIBC_TUNABLES, [item, end). */
+static void apply_tunable_item(const char *item, const char *end)
+{
+    static const char prefix[] = "glibc.malloc.";
+    const char *eq = memchr(item, '=', (size_t)(end - item));
+    if (eq == NULL || (size_t)(eq - item) <= sizeof prefix - 1 || memcmp(item, prefix, sizeof prefix - 1) != 0)
+        return;
+    const char *name = item + sizeof prefix - 1;
+    for (size_t i = 0; i < NTUNABLES; i++) {
+        if (strlen(tunables[i].name) == (size_t)(eq - name) && memcmp(name, tunables[i].name, (size_t)(eq - name)) == 0) {
+            apply(&tunables[i], eq + 1, end);
+            return;
+        }
+    }
+}
+
+static void read_glibc_tunables(void)
+{
+    const char *s = os_getenv("GLIBC_TUNABLES");
+    while (s != NULL && *s != '\0') {
+        const char *end = strchr(s, ':');
+        if (end == NULL)
+            end = s + strlen(s);
+        apply_tunable_item(s, end);
+        s = *end == ':' ? end + 1 : end;
+    }
+}
+
+void read_tunables(void)
+{
+    for (size_t i = 0; i < NTUNABLES; i++) {
+        const char *v = tunables[i].env_alias != NULL ? os_getenv(tunables[i].env_alias) : NULL;
+        if (v != NULL)
+            apply(&tunables[i], v, v + strlen(v));
+    }
+    read_glibc_tunables();
+
+    const char *policy = os_getenv("ARENALLOC_ARENA_POLICY");
+    if (policy != NULL && strcmp(policy, "per-thread") == 0)
+        arena_policy = ARENA_POLICY_PER_THREAD;
+    const char *fill = os_getenv("ARENALLOC_FILL");
+    if (fill != NULL && strcmp(fill, "1") == 0)
+        fill_patterns = true;
+}
