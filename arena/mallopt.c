@@ -7,8 +7,11 @@
  */
 #include "include/arenalloc.h"
 
+#include <errno.h>
+
 #include "arena/arena.h"
 #include "arena/tunables.h"
+#include "bins/checks.h"
 #include "bins/fastbins.h"
 #include "bins/int_malloc.h"
 #include "bins/perturb.h"
@@ -68,6 +71,28 @@ int arenalloc_mallopt(int param, int value)
     int res = set_malloc_param(param, (size_t)(long)value);
     arena_unlock(&main_arena);
     return res;
+}
+
+int arenalloc_set_checks(int glibc_minor)
+{
+    if (glibc_minor < CHECKS_OLDEST || glibc_minor > CHECKS_NEWEST)
+        return EINVAL;
+    malloc_ensure_init();
+
+    /* Fastbin links are stored differently before 2.32 (no safe-linking): empty
+       every fastbin, with every arena held, before the format changes. */
+    mstate av = &main_arena;
+    do {
+        os_lock(&av->mutex);
+        malloc_consolidate(av);
+        av = av->next;
+    } while (av != &main_arena);
+    check_generation = glibc_minor;
+    do {
+        os_unlock(&av->mutex);
+        av = av->next;
+    } while (av != &main_arena);
+    return 0;
 }
 
 void arenalloc_set_fill(int on)

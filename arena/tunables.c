@@ -17,6 +17,8 @@
  *
  *   ARENALLOC_ARENA_POLICY=trylock|per-thread    how threads choose arenas
  *   ARENALLOC_FILL=1                             fill patterns (perturb.h)
+ *   ARENALLOC_CHECKS=2.23 ... 2.36               integrity checks of that glibc
+ *                                                release (checks.h)
  */
 #include "arena/tunables.h"
 
@@ -24,6 +26,7 @@
 #include <string.h>
 
 #include "arena/arena.h"
+#include "bins/checks.h"
 #include "bins/perturb.h"
 #include "syscall/os.h"
 
@@ -126,6 +129,11 @@ void read_tunables(void)
     const char *policy = os_getenv("ARENALLOC_ARENA_POLICY");
     if (policy != NULL && strcmp(policy, "per-thread") == 0)
         arena_policy = ARENA_POLICY_PER_THREAD;
+    const char *checks = os_getenv("ARENALLOC_CHECKS");
+    size_t minor;
+    if (checks != NULL && strncmp(checks, "2.", 2) == 0 && parse_size(checks + 2, checks + strlen(checks), &minor) &&
+        minor >= CHECKS_OLDEST && minor <= CHECKS_NEWEST)
+        check_generation = (int)minor;
     const char *fill = os_getenv("ARENALLOC_FILL");
     if (fill != NULL && strcmp(fill, "1") == 0)
         fill_patterns = true;

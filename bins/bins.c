@@ -4,10 +4,12 @@
  */
 #include "bins/bins.h"
 
+#include "bins/checks.h"
 #include "bins/fastbins.h"
 #include "bins/malloc_printerr.h"
 
 INTERNAL_SIZE_T global_max_fast;
+int check_generation = CHECKS_NEWEST;
 
 void malloc_init_state(mstate av)
 {
@@ -48,7 +50,7 @@ static void unlink_nextsize(mchunkptr p, mchunkptr fd)
 void unlink_chunk(mstate av, mchunkptr p)
 {
     (void)av;
-    if (chunksize(p) != prev_size(next_chunk(p)))
+    if (checks_since(26) && chunksize(p) != prev_size(next_chunk(p)))
         malloc_printerr("corrupted size vs. prev_size");
 
     mchunkptr fd = p->fd;

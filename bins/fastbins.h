@@ -18,6 +18,7 @@
 #ifndef ARENALLOC_BINS_FASTBINS_H
 #define ARENALLOC_BINS_FASTBINS_H
 
+#include "bins/checks.h"
 #include "bins/malloc_state.h"
 
 /* The largest chunk size that goes to a fastbin (M_MXFAST, rounded to a chunk). */
@@ -34,9 +35,12 @@ static inline void set_max_fast(INTERNAL_SIZE_T s)
 
 static inline mfastbinptr *fastbin(mstate av, unsigned idx) { return &av->fastbinsY[idx]; }
 
-/* glibc's PROTECT_PTR and REVEAL_PTR: `pos` is where the pointer is stored. */
+/* glibc's PROTECT_PTR and REVEAL_PTR: `pos` is where the pointer is stored.
+   Before 2.32 pointers were stored as they are (checks.h). */
 static inline mchunkptr protect_ptr(void *pos, mchunkptr ptr)
 {
+    if (!checks_since(32))
+        return ptr;
     return (mchunkptr)(((uintptr_t)pos >> 12) ^ (uintptr_t)ptr);
 }
 static inline mchunkptr reveal_ptr(mchunkptr *pos) { return protect_ptr(pos, *pos); }

@@ -18,6 +18,7 @@
 #include "bins/int_malloc.h"
 
 #include "bins/bins.h"
+#include "bins/checks.h"
 #include "bins/fastbins.h"
 #include "bins/malloc_printerr.h"
 #include "bins/perturb.h"
@@ -36,7 +37,7 @@ static INTERNAL_SIZE_T coalesce(mstate av, mchunkptr p, INTERNAL_SIZE_T size, mc
         INTERNAL_SIZE_T prevsize = prev_size(p);
         size += prevsize;
         p = chunk_at_offset(p, -(ptrdiff_t)prevsize);
-        if (chunksize(p) != prevsize)
+        if (checks_since(29) && chunksize(p) != prevsize)
             malloc_printerr(prev_size_msg);
         unlink_chunk(av, p);
     }
@@ -135,9 +136,9 @@ void malloc_consolidate(mstate av)
         mchunkptr p = *fb;
         *fb = NULL;
         while (p != NULL) {
-            if (misaligned_chunk(p))
+            if (checks_since(32) && misaligned_chunk(p))
                 malloc_printerr("malloc_consolidate(): unaligned fastbin chunk detected");
-            if (fastbin(av, fastbin_index(chunksize(p))) != fb)
+            if (checks_since(27) && fastbin(av, fastbin_index(chunksize(p))) != fb)
                 malloc_printerr("malloc_consolidate(): invalid chunk size");
 
             mchunkptr nextp = reveal_ptr(&p->fd);

@@ -22,6 +22,7 @@
 #include <errno.h>
 
 #include "bins/bins.h"
+#include "bins/checks.h"
 #include "bins/fastbins.h"
 #include "bins/malloc_printerr.h"
 #include "bins/perturb.h"
@@ -81,7 +82,7 @@ static void *malloc_from_fastbin(mstate av, INTERNAL_SIZE_T nb)
     if (victim == NULL)
         return NULL;
 
-    if (misaligned_chunk(victim))
+    if (checks_since(32) && misaligned_chunk(victim))
         malloc_printerr("malloc(): unaligned fastbin chunk detected 2");
     *fb = reveal_ptr(&victim->fd);
     /* A chunk whose size does not belong to this bin was not put here by free. */
@@ -110,12 +111,18 @@ static void *malloc_from_smallbin(mstate av, INTERNAL_SIZE_T nb)
 /* ---- 3. the unsorted bin ------------------------------------------------------- */
 
 /* Aborts unless `victim`, the oldest chunk in the unsorted bin, and its links and
-   neighbour look like what free() left there. */
+   neighbour look like what free() left there.  Before 2.29 only the size was
+   checked, which left the unsorted bin attack open. */
 static void check_unsorted_chunk(mstate av, mchunkptr victim)
 {
     INTERNAL_SIZE_T size = chunksize(victim);
     mchunkptr next = chunk_at_offset(victim, (ptrdiff_t)size);
 
+    if (!checks_since(29)) {
+        if (chunksize_nomask(victim) <= CHUNK_HDR_SZ || chunksize_nomask(victim) > av->system_mem)
+            malloc_printerr("malloc(): memory corruption");
+        return;
+    }
     if (size <= CHUNK_HDR_SZ || size > av->system_mem)
         malloc_printerr("malloc(): invalid size (unsorted)");
     if (chunksize_nomask(next) < CHUNK_HDR_SZ || chunksize_nomask(next) > av->system_mem)
@@ -174,13 +181,13 @@ static void largebin_find_place(mchunkptr victim, INTERNAL_SIZE_T size, mchunkpt
         } else {
             victim->fd_nextsize = fwd;
             victim->bk_nextsize = fwd->bk_nextsize;
-            if (fwd->bk_nextsize->fd_nextsize != fwd)
+            if (checks_since(30) && fwd->bk_nextsize->fd_nextsize != fwd)
                 malloc_printerr("malloc(): largebin double linked list corrupted (nextsize)");
             fwd->bk_nextsize = victim;
             victim->bk_nextsize->fd_nextsize = victim;
         }
         bck = fwd->bk;
-        if (bck->fd != fwd)
+        if (checks_since(30) && bck->fd != fwd)
             malloc_printerr("malloc(): largebin double linked list corrupted (bk)");
     }
     *bckp = bck;
@@ -224,7 +231,7 @@ static void *process_unsorted(mstate av, INTERNAL_SIZE_T nb)
         if (in_smallbin_range(nb) && bck == unsorted && victim == av->last_remainder && size > nb + MINSIZE)
             return split_last_remainder(av, victim, nb);
 
-        if (bck->fd != victim)
+        if (checks_since(29) && bck->fd != victim)
             malloc_printerr("malloc(): corrupted unsorted chunks 3");
         unsorted->bk = bck;
         bck->fd = unsorted;
@@ -334,7 +341,7 @@ static void *malloc_steps(mstate av, INTERNAL_SIZE_T nb)
             return p;
 
         INTERNAL_SIZE_T top_size = chunksize(av->top);
-        if (top_size > av->system_mem)
+        if (checks_since(29) && top_size > av->system_mem) /* House of Force */
             malloc_printerr("malloc(): corrupted top size");
         if (top_size >= nb + MINSIZE)
             return split_top(av, nb);

@@ -54,6 +54,12 @@ ARENALLOC_API int arenalloc_mallopt(int param, int value);
    0xA1 and every block free takes back with 0xDE (see bins/perturb.h). */
 ARENALLOC_API void arenalloc_set_fill(int on);
 
+/* Runs with the integrity checks of glibc 2.`glibc_minor` (23 to 36; the default
+   is 36): older releases check less, so heap-exploitation demos written for them
+   work, and are stopped by the release that added the check (bins/checks.h).
+   ARENALLOC_CHECKS=2.23 does the same at start-up.  Returns 0, or EINVAL. */
+ARENALLOC_API int arenalloc_set_checks(int glibc_minor);
+
 /* glibc's reports, with glibc's figures and formats: mallinfo2 (and the old
    int-sized mallinfo) sum over all arenas; malloc_stats prints per arena to
    stderr; malloc_info writes XML to fp (options must be 0, else EINVAL). */

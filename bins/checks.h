@@ -1,0 +1,40 @@
+/*
+ * checks.h - glibc's integrity checks, by the release that added them.
+ *
+ * Every check that aborts with malloc_printerr exists because an exploitation
+ * technique once went through where it now stands.  Heap-exploitation courses
+ * (how2heap's glibc_2.23/, glibc_2.27/, ... folders) are organised by glibc
+ * release for that reason.  arenalloc can run with the checks of an older
+ * release, so a demo written for glibc 2.23 works, and then, one setting
+ * later, is stopped by the check the next release added:
+ *
+ *   2.23  the classic checks: double free of the fastbin top, free of a pointer
+ *         or size that cannot be a chunk, list links that do not point back, ...
+ *   2.26  unlink also checks the size against the next chunk's prev_size
+ *   2.27  malloc_consolidate checks that a fastbin chunk's size is its bin's
+ *   2.29  the unsorted bin's chunks are checked one by one (size, next size,
+ *         prev_size, links, PREV_INUSE) instead of only for a plausible size;
+ *         top's size must be plausible (the end of House of Force); merging a
+ *         chunk checks its neighbour's size against prev_size
+ *   2.30  inserting into a large bin checks the neighbours' links
+ *   2.32  safe-linking of fastbin pointers, and the alignment checks
+ *         (the default: glibc 2.36's checks)
+ *
+ * The setting: ARENALLOC_CHECKS=2.23 (any 2.23 to 2.36) at start-up, or
+ * arenalloc_set_checks(23).  The per-thread cache's checks come with the cache.
+ */
+#ifndef ARENALLOC_BINS_CHECKS_H
+#define ARENALLOC_BINS_CHECKS_H
+
+#include <stdbool.h>
+
+/* The glibc 2.x release whose checks are in force: 23 ... 36. */
+extern int check_generation;
+
+#define CHECKS_OLDEST 23
+#define CHECKS_NEWEST 36
+
+/* True when the checks glibc 2.`release` added are in force. */
+static inline bool checks_since(int release) { return check_generation >= release; }
+
+#endif /* ARENALLOC_BINS_CHECKS_H */
