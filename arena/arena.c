@@ -33,6 +33,7 @@
 #include "include/arenalloc.h"
 
 #include "arena/heap.h"
+#include "arena/stomp.h"
 #include "arena/tcache.h"
 #include "bins/int_malloc.h"
 
@@ -239,6 +240,7 @@ static void arena_thread_freeres(void)
 /* Before fork: hold every lock, so the child's copy of the heap is consistent. */
 static void fork_prepare(void)
 {
+    stomp_fork_prepare();
     os_lock(&list_lock);
     mstate a = &main_arena;
     do {
@@ -255,6 +257,7 @@ static void fork_parent(void)
         a = a->next;
     } while (a != &main_arena);
     os_unlock(&list_lock);
+    stomp_fork_parent();
 }
 
 /* In the child only the forking thread exists: every lock starts afresh, and
@@ -276,6 +279,7 @@ static void fork_child(void)
         a = a->next;
     } while (a != &main_arena);
     os_lock_init(&list_lock);
+    stomp_fork_child();
 }
 
 int arenalloc_set_arena_policy(int policy)

@@ -16,6 +16,7 @@
 #include "arena/heap.h"
 #include "arena/heap_check.h"
 #include "arena/mmap_chunk.h"
+#include "arena/stomp.h"
 #include "arena/tcache.h"
 #include "bins/int_malloc.h"
 #include "bins/malloc_printerr.h"
@@ -24,6 +25,8 @@
 void *arenalloc_malloc(size_t bytes)
 {
     malloc_ensure_init();
+    if (stomp_active())
+        return stomp_malloc(bytes, 0);
     maybe_init_tcache();
     mstate av = arena_get(bytes);
     void *victim = _int_malloc(av, bytes);
@@ -39,6 +42,10 @@ void *arenalloc_malloc(size_t bytes)
 void arenalloc_free(void *mem)
 {
     if (mem == NULL)
+        return;
+
+    /* A stomp block outlives a change of mode: always ask. */
+    if (stomp_free(mem))
         return;
 
     /* free() must not change errno, and munmap could. */
@@ -98,6 +105,8 @@ void *arenalloc_calloc(size_t n, size_t elem_size)
         return NULL;
     }
     malloc_ensure_init();
+    if (stomp_active()) /* fresh pages: already zero */
+        return stomp_malloc(bytes, 0);
     maybe_init_tcache();
     mstate av = arena_get(bytes);
 
@@ -149,6 +158,9 @@ void *arenalloc_realloc(void *oldmem, size_t bytes)
     }
     if (oldmem == NULL)
         return arenalloc_malloc(bytes);
+    size_t stomp_size;
+    if (stomp_usable_size(oldmem, &stomp_size))
+        return stomp_realloc(oldmem, bytes);
 
     mchunkptr oldp = mem2chunk(oldmem);
     INTERNAL_SIZE_T oldsize = chunksize(oldp);
@@ -195,6 +207,9 @@ size_t arenalloc_malloc_usable_size(void *mem)
 {
     if (mem == NULL)
         return 0;
+    size_t size;
+    if (stomp_usable_size(mem, &size))
+        return size;
     mchunkptr p = mem2chunk(mem);
     if (chunk_is_mmapped(p) || inuse(p))
         return memsize(p);

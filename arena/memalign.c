@@ -13,6 +13,7 @@
 
 #include "arena/arena.h"
 #include "arena/heap_check.h"
+#include "arena/stomp.h"
 #include "bins/int_malloc.h"
 #include "syscall/os.h"
 
@@ -40,6 +41,8 @@ static void *_mid_memalign(size_t alignment, size_t bytes)
     }
 
     malloc_ensure_init();
+    if (stomp_active())
+        return stomp_malloc(bytes, alignment);
     mstate av = arena_get(bytes + alignment + MINSIZE);
     void *p = _int_memalign(av, alignment, bytes);
     if (p == NULL) {

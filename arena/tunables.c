@@ -17,6 +17,7 @@
  *
  *   ARENALLOC_ARENA_POLICY=trylock|per-thread    how threads choose arenas
  *   ARENALLOC_FILL=1                             fill patterns (perturb.h)
+ *   ARENALLOC_STOMP=1|overflow|underflow         guard pages (stomp.c)
  *   ARENALLOC_CHECKS=2.23 ... 2.36               integrity checks of that glibc
  *                                                release (checks.h)
  */
@@ -26,6 +27,7 @@
 #include <string.h>
 
 #include "arena/arena.h"
+#include "arena/stomp.h"
 #include "bins/checks.h"
 #include "bins/perturb.h"
 #include "syscall/os.h"
@@ -125,6 +127,7 @@ void read_tunables(void)
             apply(&tunables[i], v, v + strlen(v));
     }
     read_glibc_tunables();
+    stomp_read_env();
 
     const char *policy = os_getenv("ARENALLOC_ARENA_POLICY");
     if (policy != NULL && strcmp(policy, "per-thread") == 0)

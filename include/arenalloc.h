@@ -60,6 +60,15 @@ ARENALLOC_API void arenalloc_set_fill(int on);
    ARENALLOC_CHECKS=2.23 does the same at start-up.  Returns 0, or EINVAL. */
 ARENALLOC_API int arenalloc_set_checks(int glibc_minor);
 
+/* Stomp mode (ARENALLOC_STOMP=1|underflow at start-up): every block gets pages
+   of its own with an inaccessible guard page right after its end (OVERFLOW) or
+   right before its start (UNDERFLOW), so the first byte written out of bounds
+   faults; freed blocks become inaccessible and stay reserved for a while, so a
+   use after free faults too.  Costs a page and a guard per block.  Blocks made
+   before the switch stay as they are.  Returns 0, or EINVAL. */
+enum { ARENALLOC_STOMP_OFF = 0, ARENALLOC_STOMP_OVERFLOW = 1, ARENALLOC_STOMP_UNDERFLOW = 2 };
+ARENALLOC_API int arenalloc_set_stomp(int mode);
+
 /* glibc's reports, with glibc's figures and formats: mallinfo2 (and the old
    int-sized mallinfo) sum over all arenas; malloc_stats prints per arena to
    stderr; malloc_info writes XML to fp (options must be 0, else EINVAL). */

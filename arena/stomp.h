@@ -1,0 +1,70 @@
+/*
+ * stomp.h - the stomp mode: every allocation on pages of its own, against an
+ * inaccessible guard page, so that an overflow, an underflow or a use after free
+ * faults at the faulty instruction instead of corrupting a neighbour.
+ *
+ * The layout of a block in each mode, its cost and why freed blocks wait in a
+ * quarantine are described at the top of stomp.c.  Switch it on with
+ * ARENALLOC_STOMP=1 (or =overflow), or =underflow for the guard in front.
+ *
+ * The public entry points ask stomp_active() first and, when it is on, hand the
+ * request to the functions below.  free, realloc and malloc_usable_size ask
+ * stomp_free / stomp_usable_size whatever the mode: a block outlives a switch of
+ * the mode, and those calls cost one load while no stomp block was ever made.
+ */
+#ifndef ARENALLOC_ARENA_STOMP_H
+#define ARENALLOC_ARENA_STOMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum stomp_mode { STOMP_OFF, STOMP_OVERFLOW, STOMP_UNDERFLOW };
+
+/* Set once at start-up (stomp_read_env) or by the API call; read on every malloc. */
+extern enum stomp_mode stomp_mode;
+
+static inline bool stomp_active(void) { return stomp_mode != STOMP_OFF; }
+
+/* Reads ARENALLOC_STOMP: 1 or overflow, underflow, 0 or off.  Anything else is
+   ignored and the mode kept, as with every other setting.  Called by ptmalloc_init. */
+void stomp_read_env(void);
+
+/* A new block of `bytes` bytes, its pointer a multiple of `alignment` (0, or a
+   power of two; below 16 means 16).  Laid out for the current mode (overflow when
+   the mode is off).  Returns NULL with errno ENOMEM when the OS says no (EINVAL
+   for an alignment that is not a power of two).  Its contents read as zero: the
+   pages are fresh, so calloc need not clear them. */
+void *stomp_malloc(size_t bytes, size_t alignment);
+
+/* Frees a stomp block: its pages become inaccessible and it waits in the
+   quarantine.  Returns false, touching nothing, when mem is not a stomp block
+   (the caller then frees it normally).  A second free of a block still in the
+   quarantine aborts with "free(): invalid pointer".  Keeps errno. */
+bool stomp_free(void *mem);
+
+/* When mem is a stomp block, stores its usable size in *size (0 once freed) and
+   returns true; else returns false.  Never reads the block itself. */
+bool stomp_usable_size(void *mem, size_t *size);
+
+/* mem must be a live stomp block.  Moves it to a new block of `bytes` bytes (laid
+   out for the current mode), copying what fits, and frees the old one.  As glibc's
+   realloc: bytes 0 frees mem and returns NULL; on failure returns NULL with errno
+   ENOMEM and mem is untouched.  A freed or unknown mem aborts with
+   "realloc(): invalid pointer". */
+void *stomp_realloc(void *mem, size_t bytes);
+
+/* What the stomp allocator holds now (for tests and reports). */
+struct stomp_stats {
+    size_t live_blocks;        /* allocated and not freed */
+    size_t quarantined_blocks; /* freed, inaccessible, still reserved */
+    size_t quarantined_bytes;  /* address space the quarantine keeps reserved */
+};
+void stomp_get_stats(struct stomp_stats *stats);
+
+/* Around fork(): the registry's lock must not be held by a thread that does not
+   exist in the child.  Call from the allocator's fork handlers. */
+void stomp_fork_prepare(void);
+void stomp_fork_parent(void);
+void stomp_fork_child(void);
+
+#endif /* ARENALLOC_ARENA_STOMP_H */
