@@ -4,6 +4,7 @@
  * names the damage instead of crashing or looping.
  */
 #include <check.h>
+#include <errno.h>
 #include <stdint.h>
 
 #include "include/arenalloc.h"
@@ -133,6 +134,63 @@ START_TEST(test_checker_sees_lost_chunk)
 }
 END_TEST
 
+/* ---- the same attacks under older releases' checks (bins/checks.h) ---- */
+
+/* House of Force: with 2.23's checks a huge top size is believed and malloc
+   carves a chunk far beyond the heap's end; 2.29 stops it. */
+static void house_of_force_2_23(void)
+{
+    arenalloc_set_checks(23);
+    corrupt_top();
+}
+
+/* The unsorted bin attack: with 2.23's checks the scan trusts the forged bk and
+   writes the unsorted bin's address into the fake chunk's fd. */
+START_TEST(test_unsorted_attack_2_23)
+{
+    static void *fake[4];
+    ck_assert_int_eq(arenalloc_set_checks(23), 0);
+    void **a = arenalloc_malloc(0x100);
+    arenalloc_malloc(0x100);
+    arenalloc_free(a);
+    void *unsorted_bin = a[0]; /* a's fd: the bin header */
+    a[1] = fake;               /* bk -> fake chunk */
+    arenalloc_malloc(0x100);   /* exact fit: takes a, and writes bck->fd */
+    ck_assert_ptr_eq(fake[2], unsorted_bin);
+}
+END_TEST
+
+START_TEST(test_house_of_force_2_23)
+{
+    struct death d = run_in_child(house_of_force_2_23);
+    ck_assert_int_ne(d.signal, SIGABRT); /* not caught: it runs on */
+    ck_assert_ptr_null(strstr(d.stderr, "corrupted top size"));
+}
+END_TEST
+
+START_TEST(test_unsorted_attack_2_29) { ck_assert_aborts_with(corrupt_unsorted_bk, "malloc(): unsorted double linked list corrupted"); }
+END_TEST
+
+/* Safe-linking (2.32): a fastbin's fd is stored mangled; before, as it is. */
+START_TEST(test_safe_linking_by_release)
+{
+    void **a = arenalloc_malloc(0x18);
+    void **b = arenalloc_malloc(0x18);
+    arenalloc_free(a);
+    arenalloc_free(b);                       /* b->fd = a */
+    ck_assert_ptr_ne(b[0], (void *)(a - 2)); /* 2.36: mangled */
+    ck_assert_ptr_eq((void *)((uintptr_t)b[0] ^ ((uintptr_t)b >> 12)), (void *)(a - 2));
+    ck_assert_int_eq(arenalloc_set_checks(31), 0);
+    void **c = arenalloc_malloc(0x18);
+    void **d = arenalloc_malloc(0x18);
+    arenalloc_free(c);
+    arenalloc_free(d);
+    ck_assert_ptr_eq(d[0], (void *)(c - 2)); /* 2.31: plain */
+    ck_assert_int_eq(arenalloc_set_checks(22), EINVAL);
+    ck_assert_int_eq(arenalloc_set_checks(37), EINVAL);
+}
+END_TEST
+
 Suite *corruption_suite(void)
 {
     Suite *s = suite_create("corruption");
@@ -145,6 +203,13 @@ Suite *corruption_suite(void)
     tcase_add_test(aborts, test_corrupt_unsorted);
     tcase_add_test(aborts, test_corrupt_foot);
     suite_add_tcase(s, aborts);
+
+    TCase *releases = tcase_create("releases");
+    tcase_add_test(releases, test_unsorted_attack_2_23);
+    tcase_add_test(releases, test_unsorted_attack_2_29);
+    tcase_add_test(releases, test_house_of_force_2_23);
+    tcase_add_test(releases, test_safe_linking_by_release);
+    suite_add_tcase(s, releases);
 
     TCase *checker = tcase_create("checker");
     tcase_add_test(checker, test_checker_sees_bad_size);
