@@ -10,8 +10,9 @@
  *                                                the older names of the same
  *
  * GLIBC_TUNABLES is read after the older names, so it wins where both are set.
- * Values are numbers, decimal or 0x-hexadecimal; a malformed or out-of-range value
- * is ignored and the default kept, never an error.  Each value goes through the
+ * Values are numbers, decimal, 0x-hexadecimal or 0-octal, as glibc reads them; a
+ * malformed or out-of-range value is ignored and the default kept, never an
+ * error (glibc would take the digits before the junk).  Each value goes through the
  * same setter as mallopt (mallopt.c), so a threshold set here also stops the
  * threshold's dynamic adjustment.  arenalloc's own settings:
  *
@@ -54,21 +55,25 @@ static const struct tunable tunables[] = {
 };
 #define NTUNABLES (sizeof tunables / sizeof tunables[0])
 
-/* Parses a whole number from [s, end): decimal, or hexadecimal after 0x.
-   Returns false for anything else, or on overflow. */
+/* Parses a whole number from [s, end) as glibc reads tunables: hexadecimal
+   after 0x, octal after a leading 0, else decimal.  Returns false for anything
+   else, or on overflow. */
 static bool parse_size(const char *s, const char *end, size_t *out)
 {
     unsigned base = 10;
     if (end - s > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
         base = 16;
         s += 2;
+    } else if (end - s > 1 && s[0] == '0') {
+        base = 8;
+        s += 1;
     }
     if (s == end)
         return false;
     size_t n = 0;
     for (; s < end; s++) {
         unsigned d;
-        if (*s >= '0' && *s <= '9')
+        if (*s >= '0' && *s <= '9' && (unsigned)(*s - '0') < base)
             d = (unsigned)(*s - '0');
         else if (base == 16 && (*s | 0x20) >= 'a' && (*s | 0x20) <= 'f')
             d = (unsigned)((*s | 0x20) - 'a' + 10);

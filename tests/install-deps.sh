@@ -14,6 +14,7 @@ needs=(
     "git:git"
     "xz:xz-utils"
     "bash:bash"
+    "xmllint:libxml2-utils"
 )
 
 missing=()
