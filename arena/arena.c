@@ -237,9 +237,18 @@ static void arena_thread_freeres(void)
     os_unlock(&free_list_lock);
 }
 
-/* Before fork: hold every lock, so the child's copy of the heap is consistent. */
+/* Whether fork_prepare took the locks, for fork_parent to give them back. */
+static bool fork_locked;
+
+/* Before fork: hold every lock, so the child's copy of the heap is consistent.
+   A single-threaded process has nobody to wait for; and it may be forking from
+   a signal handler that interrupted malloc, holding a lock that would then
+   never be released (glibc skips the locks then too). */
 static void fork_prepare(void)
 {
+    fork_locked = !os_single_threaded();
+    if (!fork_locked)
+        return;
     stomp_fork_prepare();
     os_lock(&list_lock);
     mstate a = &main_arena;
@@ -251,6 +260,8 @@ static void fork_prepare(void)
 
 static void fork_parent(void)
 {
+    if (!fork_locked)
+        return;
     mstate a = &main_arena;
     do {
         os_unlock(&a->mutex);

@@ -16,8 +16,10 @@
 
 #include <stdio.h>
 
-/* The description of the last violation found (the API returns a pointer here). */
-static char check_message[320];
+/* The description of the last violation this thread found (the API returns a
+   pointer here).  Per thread, so checks in several threads need no lock, and a
+   child forked in the middle of one inherits nothing held. */
+static OS_THREAD_LOCAL char check_message[320];
 
 /* Regions of thread arena av, at most `max`.  Returns how many. */
 static int thread_arena_regions(mstate av, struct heap_region *regions, int max)
@@ -28,12 +30,12 @@ static int thread_arena_regions(mstate av, struct heap_region *regions, int max)
     return n;
 }
 
-/* Heaps of one thread arena the checker follows (4 GiB of heaps). */
-#define MAX_REGIONS 4096
+/* Heaps of one thread arena the checker follows (1 GiB of heaps). */
+#define MAX_REGIONS 1024
 
 static const char *check_one(mstate av, char *buf, size_t buflen)
 {
-    static struct heap_region regions[MAX_REGIONS]; /* check_lock serialises its use */
+    struct heap_region regions[MAX_REGIONS];
     int n;
 
     if (av == &main_arena) {
@@ -47,13 +49,11 @@ static const char *check_one(mstate av, char *buf, size_t buflen)
 
 const char *arenalloc_check_heap(void)
 {
-    static os_lock_t check_lock = OS_LOCK_INITIALIZER;
     char detail[256];
     const char *err = NULL;
     int index = 0;
 
     malloc_ensure_init();
-    os_lock(&check_lock);
     mstate av = &main_arena;
     do {
         os_lock(&av->mutex);
@@ -66,7 +66,6 @@ const char *arenalloc_check_heap(void)
         index++;
         av = __atomic_load_n(&av->next, __ATOMIC_ACQUIRE);
     } while (av != &main_arena);
-    os_unlock(&check_lock);
     return err != NULL ? check_message : NULL;
 }
 

@@ -114,6 +114,10 @@ bool os_thread_exit_hook(void (*fn)(void));
 /* Asks for the exit hook to run when the calling thread exits. */
 void os_thread_exit_arm(void);
 
+/* True while the process has never had a second thread (glibc keeps this
+   flag; where it is unknown, false).  Fork needs no locks then. */
+bool os_single_threaded(void);
+
 /* The number of processors online (at least 1). */
 int os_ncpus(void);
 

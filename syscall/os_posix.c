@@ -29,6 +29,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
+#include <sys/single_threaded.h>
+#endif
 
 #if defined(__linux__)
 #include <linux/futex.h>
@@ -285,6 +288,15 @@ bool os_thread_exit_hook(void (*fn)(void))
 }
 
 void os_thread_exit_arm(void) { pthread_setspecific(exit_key, (void *)1); }
+
+bool os_single_threaded(void)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
+    return __libc_single_threaded;
+#else
+    return false;
+#endif
+}
 
 int os_ncpus(void)
 {
