@@ -43,6 +43,8 @@ void ptmalloc_init(void)
     os_unlock(&init_lock);
 
     /* After the flag is set: registering may itself call malloc. */
-    if (first)
+    if (first) {
         arena_init_hooks();
+        os_thread_exit_arm(); /* the initialising thread may not be the main one */
+    }
 }

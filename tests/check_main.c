@@ -20,6 +20,12 @@ int main(void)
     srunner_add_suite(sr, trim_suite());
     srunner_add_suite(sr, corruption_suite());
     srunner_add_suite(sr, random_suite());
+    srunner_add_suite(sr, arenas_suite());
+    srunner_add_suite(sr, stress_suite());
+    srunner_add_suite(sr, tunables_suite());
+    srunner_add_suite(sr, reports_suite());
+    srunner_add_suite(sr, fill_suite());
+    srunner_add_suite(sr, stomp_suite());
 
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

@@ -195,6 +195,74 @@ EOF
     PYTHONMALLOC=malloc "$PY" work.py
 }
 
+# Threads building dicts and strings at once, handing work to each other
+# through a queue (so one thread frees what another allocated), and compressing
+# with zlib, which drops the GIL: real concurrent malloc from several threads.
+# Each result depends only on its thread's index, not on scheduling. Run under
+# both arena policies (the variable means nothing to glibc).
+prog_python_threads() {
+    set -e
+    cat >threads.py <<'EOF'
+import hashlib, json, queue, random, threading, zlib
+
+def build(idx, out):
+    rng = random.Random(1000 + idx)
+    h = hashlib.sha256()
+    d = {}
+    for i in range(40000):
+        k = "t%d-%06d-%s" % (idx, i, "y" * (i % 13))
+        d[k] = (i * idx, str(i) * (i % 5), [k[::-1]] * (i % 3))
+        if i % 7 == 0:
+            d.pop("t%d-%06d-%s" % (idx, i // 2, "y" * ((i // 2) % 13)), None)
+    blob = json.dumps(sorted(d.items()), separators=(",", ":")).encode()
+    for r in range(12):
+        piece = blob[r * 5000:r * 5000 + 150000] * 2
+        z = zlib.compress(piece, 6)
+        assert zlib.decompress(z) == piece
+        h.update(z)
+    words = sorted("".join(rng.choice("abcdefgh") for _ in range(rng.randint(2, 9)))
+                   for _ in range(30000))
+    h.update(" ".join(words).encode())
+    out[idx] = "%d %d %s" % (len(d), len(blob), h.hexdigest())
+
+# Producers make batches of strings and dicts; consumers digest and drop them.
+def produce(idx, q, nconsumers):
+    rng = random.Random(idx)
+    for b in range(300):
+        batch = [("p%d-b%d-%d-" % (idx, b, i)) * rng.randint(1, 40) for i in range(200)]
+        q.put((idx, b, batch, {s[:12]: len(s) for s in batch}))
+    for _ in range(nconsumers):
+        q.put(None)
+
+def consume(q, sums, lock):
+    local = {}
+    while True:
+        item = q.get()
+        if item is None:
+            break
+        idx, b, batch, sizes = item
+        digest = hashlib.sha256(zlib.compress("".join(batch).encode(), 1)).hexdigest()
+        local[(idx, b)] = (digest, sum(sizes.values()))
+    with lock:
+        sums.update(local)
+
+out = [None] * 6
+builders = [threading.Thread(target=build, args=(i, out)) for i in range(6)]
+q, sums, lock = queue.Queue(maxsize=64), {}, threading.Lock()
+producers = [threading.Thread(target=produce, args=(i, q, 2)) for i in range(2)]
+consumers = [threading.Thread(target=consume, args=(q, sums, lock)) for i in range(4)]
+for t in builders + producers + consumers:
+    t.start()
+for t in builders + producers + consumers:
+    t.join()
+for i, r in enumerate(out):
+    print(i, r)
+print(len(sums), hashlib.sha256(repr(sorted(sums.items())).encode()).hexdigest())
+EOF
+    PYTHONMALLOC=malloc "$PY" threads.py
+    ARENALLOC_ARENA_POLICY=per-thread PYTHONMALLOC=malloc "$PY" threads.py
+}
+
 prog_gcc() {
     set -e
     cp "$inputs/gen.c" gen.c
@@ -297,12 +365,12 @@ prog_xz() {
     xz -l big.xz | sed 's/ *big\.xz$//'
 }
 
-programs=(python gcc sqlite sort git bash xz)
+programs=(python python_threads gcc sqlite sort git bash xz)
 
 # Commands each program needs; a missing one fails that program only.
 needs() {
     case $1 in
-    python) echo "$PY" ;;
+    python | python_threads) echo "$PY" ;;
     gcc) echo gcc objdump nm size ;;
     sqlite) echo sqlite3 ;;
     sort) echo sort sha256sum ;;

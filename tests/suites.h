@@ -17,5 +17,11 @@ Suite *mmap_suite(void);
 Suite *trim_suite(void);
 Suite *corruption_suite(void);
 Suite *random_suite(void);
+Suite *arenas_suite(void);
+Suite *stress_suite(void);
+Suite *tunables_suite(void);
+Suite *reports_suite(void);
+Suite *fill_suite(void);
+Suite *stomp_suite(void);
 
 #endif /* ARENALLOC_TESTS_SUITES_H */
