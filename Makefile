@@ -86,13 +86,15 @@ test-programs: $(TEST_PROGRAMS)
 deps:
 	@tests/install-deps.sh
 
-# Real programs under LD_PRELOAD, then address fidelity against glibc, then the
+# Real programs under LD_PRELOAD, address fidelity against glibc, glibc's own
+# malloc tests under LD_PRELOAD, then the
 # random and threaded stress tests in the DEBUG build (heap checker after every
 # call), then every Check suite in the default build.
 check: deps
 	@$(MAKE) --no-print-directory all test-programs
 	@tests/real_programs.sh $(BUILD)/libarenalloc.so
 	@tests/fidelity/fidelity.sh $(BUILD)
+	@tests/glibc/run.sh $(BUILD)
 	@$(MAKE) --no-print-directory DEBUG=1 BUILD=$(BUILD)/debug $(BUILD)/debug/tests/check_main
 	CK_RUN_SUITE=random $(BUILD)/debug/tests/check_main
 	ARENALLOC_STRESS_OPS=10000 CK_RUN_SUITE=stress $(BUILD)/debug/tests/check_main

@@ -105,7 +105,9 @@ void arenalloc_malloc_stats(void)
     malloc_ensure_init();
 
     /* stderr is unbuffered, so fprintf allocates nothing; the lock is not held
-       while printing anyway. */
+       while printing anyway.  As glibc's, the report is not cut short by a
+       pending thread cancellation. */
+    int cancel = os_disable_cancel();
     mstate av = &main_arena;
     int i = 0;
     do {
@@ -126,4 +128,5 @@ void arenalloc_malloc_stats(void)
     fprintf(stderr, "in use bytes     = %10u\n", in_use_b);
     fprintf(stderr, "max mmap regions = %10u\n", (unsigned int)mp_.max_n_mmaps);
     fprintf(stderr, "max mmap bytes   = %10lu\n", (unsigned long)mp_.max_mmapped_mem);
+    os_restore_cancel(cancel);
 }

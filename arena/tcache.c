@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "arena/arena.h"
-#include "arena/heap.h"
 #include "bins/int_malloc.h"
+#include "include/arenalloc.h"
 
 OS_THREAD_LOCAL tcache_perthread_struct *tcache;
 OS_THREAD_LOCAL bool tcache_shutting_down;
@@ -37,10 +37,7 @@ void tcache_thread_shutdown(void)
     if (tcache == NULL)
         return;
 
-    mchunkptr p = mem2chunk(tcache);
+    void *mem = tcache;
     tcache = NULL;
-    mstate av = arena_for_chunk(p);
-    os_lock(&av->mutex);
-    _int_free(av, p);
-    arena_unlock(av);
+    arenalloc_free(mem); /* the full free: under memory pressure it may be mapped */
 }

@@ -124,9 +124,17 @@ int os_ncpus(void);
 /* ---- process -------------------------------------------------------------- */
 
 /* Registers handlers run around fork() (before, then in the parent, then in the
-   child), so locks held by other threads do not stay locked in the child.
-   Returns false on failure. */
+   child), so locks held by other threads do not stay locked in the child.  Only
+   one set: a second call replaces the first.  In a process with threads the
+   handlers run with the C library's stdio list lock held, the order glibc's own
+   malloc keeps (see os_posix.c).  Returns false on failure. */
 bool os_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
+
+/* Defers thread cancellation (POSIX cancellation points such as write) until
+   os_restore_cancel: for reports that must come out whole.  Returns the state
+   to restore. */
+int os_disable_cancel(void);
+void os_restore_cancel(int old);
 
 /* Reads an environment variable without allocating; NULL when unset. */
 const char *os_getenv(const char *name);

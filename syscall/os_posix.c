@@ -306,10 +306,67 @@ int os_ncpus(void)
 
 /* ---- process -------------------------------------------------------------- */
 
+/* glibc's fork takes its stdio list lock, then its own malloc's locks.  A
+   replacement malloc's handlers run before fork takes the stdio lock, so a
+   thread in fflush(NULL) (holding the list lock, waiting for a stream) and a
+   thread in getline (holding the stream, waiting for an arena) would deadlock
+   with the forking thread (holding the arenas, waiting for the list lock).
+   Taking the list lock first, as glibc's own malloc effectively does, keeps one
+   order.  The lock is recursive, so fork's own locking still works.  These
+   three are exported by glibc, though no longer declared in its headers. */
+#if defined(__GLIBC__)
+extern void _IO_list_lock(void);
+extern void _IO_list_unlock(void);
+extern void _IO_list_resetlock(void);
+#else
+static void _IO_list_lock(void) {}
+static void _IO_list_unlock(void) {}
+static void _IO_list_resetlock(void) {}
+#endif
+
+static void (*user_prepare)(void), (*user_parent)(void), (*user_child)(void);
+static bool stdio_locked;
+
+static void fork_prepare_in_order(void)
+{
+    /* As glibc's fork: a single-threaded process takes no locks, which keeps a
+       fork from a signal handler that interrupted stdio from deadlocking. */
+    stdio_locked = !os_single_threaded();
+    if (stdio_locked)
+        _IO_list_lock();
+    user_prepare();
+}
+
+static void fork_parent_in_order(void)
+{
+    user_parent();
+    if (stdio_locked)
+        _IO_list_unlock();
+}
+
+static void fork_child_in_order(void)
+{
+    user_child();
+    if (stdio_locked)
+        _IO_list_resetlock();
+}
+
 bool os_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void))
 {
-    return pthread_atfork(prepare, parent, child) == 0;
+    user_prepare = prepare;
+    user_parent = parent;
+    user_child = child;
+    return pthread_atfork(fork_prepare_in_order, fork_parent_in_order, fork_child_in_order) == 0;
 }
+
+int os_disable_cancel(void)
+{
+    int old;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+    return old;
+}
+
+void os_restore_cancel(int old) { pthread_setcancelstate(old, &old); }
 
 const char *os_getenv(const char *name)
 {

@@ -16,39 +16,9 @@
 #include <unistd.h>
 
 #include "arenalloc.h"
+#include "tests/test_helpers.h"
 
 Suite *api_suite(void);
-
-#define PREV_INUSE 0x1
-#define IS_MMAPPED 0x2
-#define SIZE_BITS 0x7
-
-/* The size word of the chunk holding p (flags included). */
-static size_t size_word(const void *p)
-{
-    size_t w;
-    memcpy(&w, (const char *)p - sizeof w, sizeof w);
-    return w;
-}
-
-/* The prev_size field of the chunk holding p: valid only while the chunk before it is free. */
-static size_t prev_size_word(const void *p)
-{
-    size_t w;
-    memcpy(&w, (const char *)p - 2 * sizeof w, sizeof w);
-    return w;
-}
-
-static size_t chunk_size(const void *p) { return size_word(p) & ~(size_t)SIZE_BITS; }
-
-static int is_aligned(const void *p, size_t a) { return ((uintptr_t)p & (a - 1)) == 0; }
-
-/* Impossible sizes pass through a volatile, so the compiler neither warns about them nor assumes anything of the call. */
-static size_t opaque(size_t x)
-{
-    volatile size_t v = x;
-    return v;
-}
 
 /* glibc's request2size for requests below PTRDIFF_MAX. */
 static size_t request2size(size_t n) { return n + 8 + 15 < 32 ? 32 : (n + 8 + 15) & ~(size_t)15; }

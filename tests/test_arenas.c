@@ -43,6 +43,8 @@
 #include "include/arenalloc.h"
 #include "syscall/os.h"
 #include "tests/suites.h"
+#define TEST_HELPERS_ARENA
+#include "tests/test_helpers.h"
 
 #define DEFAULT_OPS 200000L
 #define HAMMERS 4
@@ -65,20 +67,6 @@ static size_t ncores(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n >= 1 ? (size_t)n : 1;
-}
-
-static mstate ring_next(mstate a) { return __atomic_load_n(&a->next, __ATOMIC_ACQUIRE); }
-
-/* Arenas in the ring, main_arena included. */
-static size_t arena_count(void)
-{
-    size_t n = 0;
-    mstate a = &main_arena;
-    do {
-        n++;
-        a = ring_next(a);
-    } while (a != &main_arena);
-    return n;
 }
 
 static bool in_ring(mstate av)

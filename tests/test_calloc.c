@@ -15,49 +15,12 @@
 #include <string.h>
 
 #include "arenalloc.h"
+#include "tests/test_helpers.h"
 
 Suite *calloc_suite(void);
 
-#define IS_MMAPPED 0x2
-
-static size_t size_word(const void *p)
-{
-    size_t w;
-    memcpy(&w, (const char *)p - sizeof w, sizeof w);
-    return w;
-}
-
-static int is_mmapped(const void *p) { return (size_word(p) & IS_MMAPPED) != 0; }
-
-static uintptr_t addr(const void *p) { return (uintptr_t)p; }
-
-static void settle(void)
-{
-    void *p = arenalloc_malloc(0x10000);
-    ck_assert_ptr_nonnull(p);
-    arenalloc_free(p);
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = arenalloc_malloc(n);
-    if (p == NULL)
-        ck_abort_msg("malloc(%zu) failed", n);
-    return p;
-}
-
 /* Fills the whole usable size of p with a non-zero byte. */
 static void dirty(void *p) { memset(p, 0xa5, arenalloc_malloc_usable_size(p)); }
-
-/* Offset of the first non-zero byte in [p, p + n), or n if there is none. */
-static size_t first_nonzero(const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        if (b[i] != 0)
-            return i;
-    return n;
-}
 
 /* Asserts that calloc(1, n) reused the address `expect` and that all its usable bytes are zero. */
 #define ASSERT_ZEROED_REUSE(q, expect, n)                                                                 \

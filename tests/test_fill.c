@@ -26,47 +26,11 @@
 #include "bins/perturb.h"
 #include "include/arenalloc.h"
 #include "tests/suites.h"
+#define TEST_HELPERS_ARENA
+#include "tests/test_helpers.h"
 
 #define A1 0xA1
 #define DE 0xDE
-
-static int is_mmapped(const void *p) { return (((const size_t *)p)[-1] & 2) != 0; }
-static size_t csize(const void *mem) { return chunksize(mem2chunk((void *)mem)); }
-
-static void *xmalloc(size_t n)
-{
-    void *p = arenalloc_malloc(n);
-    if (p == NULL)
-        ck_abort_msg("malloc(%zu) failed", n);
-    return p;
-}
-
-/* Makes sure the chunk after p is in use, so that freeing p merges with nothing
-   after it: allocates small guards (never freed) until one lands there. */
-static void guard_after(void *p)
-{
-    mchunkptr next = next_chunk(mem2chunk(p));
-    for (int i = 0; i < 10000 && (next == main_arena.top || !inuse(next)); i++)
-        xmalloc(16);
-    ck_assert_msg(next != main_arena.top && inuse(next), "no guard after %p", p);
-}
-
-/* The offset of the first byte of p[from, to) that is not b, or -1. */
-static long first_not(const void *p, size_t from, size_t to, unsigned char b)
-{
-    const unsigned char *c = p;
-    for (size_t i = from; i < to; i++)
-        if (c[i] != b)
-            return (long)i;
-    return -1;
-}
-
-#define ck_assert_bytes(p, from, to, b)                                                                     \
-    do {                                                                                                   \
-        long at_ = first_not((p), (from), (to), (unsigned char)(b));                                       \
-        ck_assert_msg(at_ < 0, "byte %ld of %s is 0x%02x, expected 0x%02x", at_, #p,                       \
-                      at_ < 0 ? 0u : (unsigned)((const unsigned char *)(p))[at_], (unsigned)(unsigned char)(b)); \
-    } while (0)
 
 static void fill_from_env(void)
 {

@@ -14,28 +14,9 @@
 #include <string.h>
 
 #include "arenalloc.h"
+#include "tests/test_helpers.h"
 
 Suite *memalign_suite(void);
-
-#define PREV_INUSE 0x1
-#define IS_MMAPPED 0x2
-#define SIZE_BITS 0x7
-
-static size_t size_word(const void *p)
-{
-    size_t w;
-    memcpy(&w, (const char *)p - sizeof w, sizeof w);
-    return w;
-}
-
-static size_t prev_size_word(const void *p)
-{
-    size_t w;
-    memcpy(&w, (const char *)p - 2 * sizeof w, sizeof w);
-    return w;
-}
-
-static int is_aligned(const void *p, size_t a) { return ((uintptr_t)p & (a - 1)) == 0; }
 
 static const size_t sizes[] = {0, 1, 8, 16, 24, 100, 1000, 4096, 5000, 65536, 200000};
 #define NSIZES (sizeof sizes / sizeof sizes[0])

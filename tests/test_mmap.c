@@ -26,37 +26,9 @@
 #include <unistd.h>
 
 #include "arenalloc.h"
+#include "tests/test_helpers.h"
 
 Suite *mmap_suite(void);
-
-#define IS_MMAPPED 0x2
-#define SIZE_BITS 0x7
-
-static size_t size_word(const void *p)
-{
-    size_t w;
-    memcpy(&w, (const char *)p - sizeof w, sizeof w);
-    return w;
-}
-
-static size_t prev_size_word(const void *p)
-{
-    size_t w;
-    memcpy(&w, (const char *)p - 2 * sizeof w, sizeof w);
-    return w;
-}
-
-static size_t chunk_size(const void *p) { return size_word(p) & ~(size_t)SIZE_BITS; }
-
-static int is_mmapped(const void *p) { return (size_word(p) & IS_MMAPPED) != 0; }
-
-static void *xmalloc(size_t n)
-{
-    void *p = arenalloc_malloc(n);
-    if (p == NULL)
-        ck_abort_msg("malloc(%zu) failed", n);
-    return p;
-}
 
 /* With M_TOP_PAD 0, heap growth leaves top below a page + MINSIZE; a few 48 KiB
    allocations make sure the heap has grown at least once.  Returns them for freeing. */

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "arenalloc.h"
+#include "tests/test_helpers.h"
 
 Suite *random_suite(void);
 
@@ -38,21 +39,7 @@ Suite *random_suite(void);
 #define DEFAULT_LIVE_CAP ((size_t)64 << 20)
 #define MAX_SIZE ((size_t)1 << 20)
 
-/* ---- a small PRNG of our own (xoshiro256**), so runs repeat on every libc ---- */
-
-struct rng {
-    uint64_t s[4];
-};
-
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
+/* ---- seeding the PRNG (xoshiro256**, in tests/test_helpers.h) ---- */
 
 static void rng_seed(struct rng *r, uint64_t seed)
 {
@@ -60,36 +47,12 @@ static void rng_seed(struct rng *r, uint64_t seed)
         r->s[i] = splitmix64(&seed);
 }
 
-static uint64_t rng_next(struct rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-static uint64_t rng_below(struct rng *r, uint64_t n) { return rng_next(r) % n; }
-
-/* ---- the pattern: byte i of a block is byte (i % 8) of word key + (i / 8) * STEP ---- */
-
-#define STEP UINT64_C(0x9e3779b97f4a7c15)
+/* ---- the pattern: byte i of a block is byte (i % 8) of word key + (i / 8) * PATTERN_STEP ---- */
 
 static uint64_t block_key(size_t slot, uint32_t gen)
 {
     uint64_t x = ((uint64_t)slot << 32) ^ gen;
     return splitmix64(&x);
-}
-
-static unsigned char pattern_byte(uint64_t key, size_t i)
-{
-    uint64_t w = key + (uint64_t)(i >> 3) * STEP;
-    return (unsigned char)(w >> (8 * (i & 7))); /* little-endian byte order, as memcpy of w would give */
 }
 
 /* Writes the pattern into bytes [from, to) of p. */
@@ -98,43 +61,11 @@ static void fill_range(unsigned char *p, size_t from, size_t to, uint64_t key)
     size_t i = from;
     for (; i < to && (i & 7) != 0; i++)
         p[i] = pattern_byte(key, i);
-    uint64_t w = key + (uint64_t)(i >> 3) * STEP;
-    for (; i + 8 <= to; i += 8, w += STEP)
+    uint64_t w = key + (uint64_t)(i >> 3) * PATTERN_STEP;
+    for (; i + 8 <= to; i += 8, w += PATTERN_STEP)
         memcpy(p + i, &w, 8);
     for (; i < to; i++)
         p[i] = pattern_byte(key, i);
-}
-
-/* Offset of the first byte in [0, n) that breaks the pattern, or n. */
-static size_t check_range(const unsigned char *p, size_t n, uint64_t key)
-{
-    size_t i = 0;
-    uint64_t w = key;
-    for (; i + 8 <= n; i += 8, w += STEP) {
-        uint64_t v;
-        memcpy(&v, p + i, 8);
-        if (v != w)
-            break;
-    }
-    for (; i < n; i++)
-        if (p[i] != pattern_byte(key, i))
-            return i;
-    return n;
-}
-
-static size_t first_nonzero(const unsigned char *p, size_t n)
-{
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t v;
-        memcpy(&v, p + i, 8);
-        if (v != 0)
-            break;
-    }
-    for (; i < n; i++)
-        if (p[i] != 0)
-            return i;
-    return n;
 }
 
 /* ---- the workout ---- */
@@ -212,7 +143,7 @@ static void check_pointer(struct run *r, const unsigned char *p, size_t n, size_
 static void verify_slot(struct run *r, size_t i, const char *before)
 {
     struct slot *s = &r->slots[i];
-    size_t at = check_range(s->p, s->size, block_key(i, s->gen));
+    size_t at = check_pattern(s->p, s->size, block_key(i, s->gen));
     if (at != s->size)
         FAIL(r, "before %s: slot %zu (%p, %zu bytes, gen %" PRIu32 ") corrupted at byte %zu", before, i,
              (void *)s->p, s->size, s->gen, at);
@@ -304,7 +235,7 @@ static void op_realloc(struct run *r, size_t i)
     check_pointer(r, p, n, 0, "realloc");
     size_t keep = s->size < n ? s->size : n;
     uint64_t key = block_key(i, s->gen);
-    size_t at = check_range(p, keep, key);
+    size_t at = check_pattern(p, keep, key);
     if (at != keep)
         FAIL(r, "realloc(%zu -> %zu) of slot %zu: byte %zu of the preserved %zu lost", s->size, n, i, at, keep);
     if (n > s->size)

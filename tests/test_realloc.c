@@ -13,43 +13,9 @@
 #include <string.h>
 
 #include "arenalloc.h"
+#include "tests/test_helpers.h"
 
 Suite *realloc_suite(void);
-
-#define IS_MMAPPED 0x2
-
-static size_t size_word(const void *p)
-{
-    size_t w;
-    memcpy(&w, (const char *)p - sizeof w, sizeof w);
-    return w;
-}
-
-static int is_mmapped(const void *p) { return (size_word(p) & IS_MMAPPED) != 0; }
-
-static uintptr_t addr(const void *p) { return (uintptr_t)p; }
-
-static void settle(void)
-{
-    void *p = arenalloc_malloc(0x10000);
-    ck_assert_ptr_nonnull(p);
-    arenalloc_free(p);
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = arenalloc_malloc(n);
-    if (p == NULL)
-        ck_abort_msg("malloc(%zu) failed", n);
-    return p;
-}
-
-/* Impossible sizes pass through a volatile, so the compiler neither warns about them nor assumes anything of the call. */
-static size_t opaque(size_t x)
-{
-    volatile size_t v = x;
-    return v;
-}
 
 /* The byte at offset i of a block tagged `tag`. */
 static unsigned char pattern(unsigned tag, size_t i) { return (unsigned char)(tag * 31 + i * 7 + (i >> 8) * 3); }

@@ -25,34 +25,10 @@
 #include "include/arenalloc.h"
 #include "syscall/os.h"
 #include "tests/suites.h"
+#define TEST_HELPERS_ARENA
+#include "tests/test_helpers.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
-
-static int is_mmapped(const void *p) { return (((const size_t *)p)[-1] & 2) != 0; }
-
-static size_t csize(const void *mem) { return chunksize(mem2chunk((void *)mem)); }
-static size_t top_size(void) { return chunksize(main_arena.top); }
-
-static void *xmalloc(size_t n)
-{
-    void *p = arenalloc_malloc(n);
-    if (p == NULL)
-        ck_abort_msg("malloc(%zu) failed", n);
-    return p;
-}
-
-static mstate ring_next(mstate a) { return __atomic_load_n(&a->next, __ATOMIC_ACQUIRE); }
-
-static size_t arena_count(void)
-{
-    size_t n = 0;
-    mstate a = &main_arena;
-    do {
-        n++;
-        a = ring_next(a);
-    } while (a != &main_arena);
-    return n;
-}
 
 static size_t system_mem_sum(void)
 {

@@ -25,44 +25,9 @@
 #include <string.h>
 
 #include "arenalloc.h"
+#include "tests/test_helpers.h"
 
 Suite *reuse_suite(void);
-
-#define PREV_INUSE 0x1
-
-static size_t size_word(const void *p)
-{
-    size_t w;
-    memcpy(&w, (const char *)p - sizeof w, sizeof w);
-    return w;
-}
-
-static size_t prev_size_word(const void *p)
-{
-    size_t w;
-    memcpy(&w, (const char *)p - 2 * sizeof w, sizeof w);
-    return w;
-}
-
-static uintptr_t addr(const void *p) { return (uintptr_t)p; }
-
-/* A scenario starts here: a large request consolidates the fastbins and sorts the
-   unsorted bin, so no chunk freed earlier by anyone lies in a fastbin or the
-   unsorted bin where it could take part. */
-static void settle(void)
-{
-    void *p = arenalloc_malloc(0x10000);
-    ck_assert_ptr_nonnull(p);
-    arenalloc_free(p);
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = arenalloc_malloc(n);
-    if (p == NULL)
-        ck_abort_msg("malloc(%zu) failed", n);
-    return p;
-}
 
 /* Fastbins are LIFO stacks: the last chunk freed is the first one reused. */
 START_TEST(fastbin_lifo)

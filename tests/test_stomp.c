@@ -28,14 +28,13 @@
 #include "arena/stomp.h"
 #include "include/arenalloc.h"
 #include "tests/expect_abort.h"
+#include "tests/test_helpers.h"
 
 Suite *stomp_suite(void);
 
 static size_t page_size(void) { return (size_t)sysconf(_SC_PAGESIZE); }
 
 static size_t round_up(size_t n, size_t multiple) { return (n + multiple - 1) / multiple * multiple; }
-
-static int is_aligned(const void *p, size_t a) { return ((uintptr_t)p & (a - 1)) == 0; }
 
 static size_t usable_size(void *p)
 {

@@ -44,6 +44,7 @@
 #include "include/arenalloc.h"
 #include "syscall/os.h"
 #include "tests/suites.h"
+#include "tests/test_helpers.h"
 
 #define NTHREADS 4
 #define DEFAULT_OPS 2000000L
@@ -52,84 +53,19 @@
 #define NSTRIPES 256
 #define MAX_CHECK_EVERY 100000L
 
-/* ---- a small PRNG (xoshiro256**), one per thread --------------------------------- */
-
-struct rng {
-    uint64_t s[4];
-};
-
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
-static uint64_t rng_next(struct rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-static uint64_t rng_below(struct rng *r, uint64_t n) { return rng_next(r) % n; }
-
-/* ---- the identity pattern: 8-byte word j of a block is key + j * STEP -------------- */
-
-#define STEP UINT64_C(0x9e3779b97f4a7c15)
+/* ---- the identity pattern: 8-byte word j of a block is key + j * PATTERN_STEP -------------- */
 
 /* A block's identity: slot and generation, readable in a hex dump of word 0. */
 static uint64_t block_key(size_t slot, uint32_t gen) { return ((uint64_t)slot << 32) | gen; }
-
-static unsigned char pattern_byte(uint64_t key, size_t i)
-{
-    uint64_t w = key + (uint64_t)(i >> 3) * STEP;
-    return (unsigned char)(w >> (8 * (i & 7)));
-}
 
 static void fill(unsigned char *p, size_t n, uint64_t key)
 {
     size_t i = 0;
     uint64_t w = key;
-    for (; i + 8 <= n; i += 8, w += STEP)
+    for (; i + 8 <= n; i += 8, w += PATTERN_STEP)
         memcpy(p + i, &w, 8);
     for (; i < n; i++)
         p[i] = pattern_byte(key, i);
-}
-
-/* Offset of the first byte of [0, n) that breaks the pattern, or n. */
-static size_t check_pattern(const unsigned char *p, size_t n, uint64_t key)
-{
-    size_t i = 0;
-    uint64_t w = key;
-    for (; i + 8 <= n; i += 8, w += STEP) {
-        uint64_t v;
-        memcpy(&v, p + i, 8);
-        if (v != w)
-            break;
-    }
-    for (; i < n; i++)
-        if (p[i] != pattern_byte(key, i))
-            return i;
-    return n;
-}
-
-static size_t first_nonzero(const unsigned char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != 0)
-            return i;
-    return n;
 }
 
 /* ---- the shared table ---------------------------------------------------------------- */

@@ -10,8 +10,9 @@
 #include "arena/tcache.h"
 #include "include/arenalloc.h"
 #include "syscall/os.h"
+#define TEST_HELPERS_ARENA
+#include "tests/test_helpers.h"
 
-static size_t top_size(void) { return chunksize(main_arena.top); }
 static char *top_end(void) { return (char *)main_arena.top + top_size(); }
 
 /* The first malloc asks brk for the request + 128 KiB of top pad, in pages. */

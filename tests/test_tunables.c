@@ -30,49 +30,12 @@
 #include "include/arenalloc.h"
 #include "syscall/os.h"
 #include "tests/suites.h"
+#define TEST_HELPERS_ARENA
+#include "tests/test_helpers.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-/* Bit 1 of the size word just below the pointer: the chunk has its own mapping. */
-static int is_mmapped(const void *p) { return (((const size_t *)p)[-1] & 2) != 0; }
-
-static size_t top_size(void) { return chunksize(main_arena.top); }
 static size_t page(void) { return os_page_size(); }
-
-static void *xmalloc(size_t n)
-{
-    void *p = arenalloc_malloc(n);
-    if (p == NULL)
-        ck_abort_msg("malloc(%zu) failed", n);
-    return p;
-}
-
-/* Makes sure the chunk after p is in use, so that freeing p merges with nothing
-   after it: allocates small guards (never freed) until one lands there. */
-static void guard_after(void *p)
-{
-    mchunkptr next = next_chunk(mem2chunk(p));
-    for (int i = 0; i < 10000 && (next == main_arena.top || !inuse(next)); i++)
-        xmalloc(16);
-    ck_assert_msg(next != main_arena.top && inuse(next), "no guard after %p", p);
-}
-
-/* The offset of the first byte of p[from, to) that is not b, or -1. */
-static long first_not(const void *p, size_t from, size_t to, unsigned char b)
-{
-    const unsigned char *c = p;
-    for (size_t i = from; i < to; i++)
-        if (c[i] != b)
-            return (long)i;
-    return -1;
-}
-
-#define ck_assert_bytes(p, from, to, b)                                                                     \
-    do {                                                                                                   \
-        long at_ = first_not((p), (from), (to), (unsigned char)(b));                                       \
-        ck_assert_msg(at_ < 0, "byte %ld of %s is 0x%02x, expected 0x%02x", at_, #p,                       \
-                      at_ < 0 ? 0u : (unsigned)((const unsigned char *)(p))[at_], (unsigned)(unsigned char)(b)); \
-    } while (0)
 
 /* The allocator has not run in this process: the precondition of every
    environment test. */
@@ -210,19 +173,6 @@ static bool threshold_rises_after_free(void)
     ck_assert_uint_eq(mp_.mmap_threshold, c);
     ck_assert_uint_eq(mp_.trim_threshold, 2 * c);
     return true;
-}
-
-static mstate ring_next(mstate a) { return __atomic_load_n(&a->next, __ATOMIC_ACQUIRE); }
-
-static size_t arena_count(void)
-{
-    size_t n = 0;
-    mstate a = &main_arena;
-    do {
-        n++;
-        a = ring_next(a);
-    } while (a != &main_arena);
-    return n;
 }
 
 /* ---- threads ------------------------------------------------------------------- */
