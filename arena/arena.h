@@ -1,11 +1,10 @@
 /*
  * arena.h - arenas, seen from the public entry points: the global parameters,
- * start-up, locking, and finding the arena a chunk belongs to.
+ * start-up, choosing and locking an arena.
  *
- * Today there is one arena, main_arena, behind one lock; thread arenas come with
- * heaps of HEAP_MAX_SIZE (see DESIGN.md).  The constant is here already because
- * the mmap threshold's upper bound follows from it: a request that could not fit
- * in one heap must be mapped on its own.
+ * main_arena grows with brk; every other arena lives in heaps of HEAP_MAX_SIZE
+ * (heap.h).  The mmap threshold's upper bound follows from that size: a request
+ * that could not fit in one heap must be mapped on its own.
  */
 #ifndef ARENALLOC_ARENA_ARENA_H
 #define ARENALLOC_ARENA_ARENA_H
