@@ -48,8 +48,6 @@ static size_t narenas = 1;     /* arenas in the ring, main_arena included */
 /* glibc's NARENAS_FROM_NCORES: 8 arenas per core on 64-bit. */
 static size_t narenas_from_ncores(size_t n) { return n * (sizeof(long) == 4 ? 2 : 8); }
 
-static mstate next_arena(mstate a) { return __atomic_load_n(&a->next, __ATOMIC_ACQUIRE); }
-
 /* ---- attaching a thread to an arena ------------------------------------------------ */
 
 /* Removes `arena` from the free list, if it is there.  free_list_lock held. */

@@ -54,6 +54,9 @@ struct malloc_par {
 
 extern struct malloc_par mp_;
 
+/* Rounds n up to a multiple of a (a power of two: a page, usually). */
+static inline size_t align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
+
 /* ---- start-up ---------------------------------------------------------------- */
 
 extern atomic_bool malloc_initialized;
@@ -98,6 +101,10 @@ static inline mstate arena_get(size_t size)
 }
 
 static inline void arena_unlock(mstate av) { os_unlock(&av->mutex); }
+
+/* The next arena in the ring.  Arenas are only ever added, and a new one is
+   published with a release store, so the ring can be walked without list_lock. */
+static inline mstate next_arena(mstate a) { return __atomic_load_n(&a->next, __ATOMIC_ACQUIRE); }
 
 /* _int_malloc failed in locked arena ar_ptr: unlocks it and returns another,
    locked, to try once more (main_arena if ar_ptr was not, else any other). */

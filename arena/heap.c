@@ -7,8 +7,6 @@
 #include "bins/bins.h"
 #include "syscall/os.h"
 
-static size_t align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
-
 heap_info *new_heap(size_t size, size_t top_pad)
 {
     size_t pagesize = os_page_size();

@@ -64,7 +64,7 @@ const char *arenalloc_check_heap(void)
             break;
         }
         index++;
-        av = __atomic_load_n(&av->next, __ATOMIC_ACQUIRE);
+        av = next_arena(av);
     } while (av != &main_arena);
     return err != NULL ? check_message : NULL;
 }

@@ -74,7 +74,7 @@ struct mallinfo2 arenalloc_mallinfo2(void)
         os_lock(&av->mutex);
         int_mallinfo(av, &m);
         os_unlock(&av->mutex);
-        av = __atomic_load_n(&av->next, __ATOMIC_ACQUIRE);
+        av = next_arena(av);
     } while (av != &main_arena);
     return m;
 }
@@ -121,7 +121,7 @@ void arenalloc_malloc_stats(void)
         fprintf(stderr, "in use bytes     = %10u\n", (unsigned int)mi.uordblks);
         system_b += (unsigned int)mi.arena;
         in_use_b += (unsigned int)mi.uordblks;
-        av = __atomic_load_n(&av->next, __ATOMIC_ACQUIRE);
+        av = next_arena(av);
     } while (av != &main_arena);
     fprintf(stderr, "Total (incl. mmap):\n");
     fprintf(stderr, "system bytes     = %10u\n", system_b);

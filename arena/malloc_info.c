@@ -140,7 +140,7 @@ int arenalloc_malloc_info(int options, FILE *fp)
         total.max_system += r.max_system;
         total.aspace += r.aspace;
         total.aspace_mprotect += r.aspace_mprotect;
-        av = __atomic_load_n(&av->next, __ATOMIC_ACQUIRE);
+        av = next_arena(av);
     } while (av != &main_arena);
 
     fprintf(fp,

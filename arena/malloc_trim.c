@@ -56,7 +56,7 @@ int arenalloc_malloc_trim(size_t pad)
         os_lock(&av->mutex);
         result |= mtrim(av, pad);
         os_unlock(&av->mutex);
-        av = __atomic_load_n(&av->next, __ATOMIC_ACQUIRE);
+        av = next_arena(av);
     } while (av != &main_arena);
     return result;
 }

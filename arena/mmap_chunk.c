@@ -7,8 +7,6 @@
 #include "bins/malloc_printerr.h"
 #include "syscall/os.h"
 
-static size_t align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
-
 static void count_mapping(long delta_chunks, ptrdiff_t delta_bytes)
 {
     int n = __atomic_add_fetch(&mp_.n_mmaps, (int)delta_chunks, __ATOMIC_RELAXED);

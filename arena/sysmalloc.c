@@ -30,8 +30,6 @@
 #include "bins/sysmalloc.h"
 #include "syscall/os.h"
 
-static size_t align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
-
 static void record_segment(char *start)
 {
     if (main_nsegments < MAX_MAIN_SEGMENTS)
