@@ -120,3 +120,16 @@ int heap_trim(heap_info *heap, size_t pad)
     set_head(top_chunk, (top_size - extra) | PREV_INUSE);
     return 1;
 }
+
+int arena_regions(mstate av, struct heap_region *regions, int max)
+{
+    int n = 0;
+    if (av == &main_arena) {
+        for (; n < main_nsegments && n < max; n++)
+            regions[n] = (struct heap_region){(mchunkptr)main_segments[n], NULL};
+        return n;
+    }
+    for (heap_info *h = heap_for_ptr(av->top); h != NULL && n < max; h = h->prev)
+        regions[n++] = (struct heap_region){heap_first_chunk(h), (char *)h + h->size};
+    return n;
+}

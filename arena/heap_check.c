@@ -2,9 +2,7 @@
  * heap_check.c - arenalloc_check_heap: run the checker over every arena.
  *
  * The checker (bins/heap_check.c) needs to know where each region of an arena's
- * memory starts.  For main_arena, sysmalloc records them as it goes (the brk
- * heap, and any region begun after a gap).  A thread arena's regions are its
- * heaps, chained from the heap holding top back to the first.
+ * memory starts (arena_regions, in heap.c).
  */
 #include "arena/heap_check.h"
 
@@ -21,29 +19,10 @@
    child forked in the middle of one inherits nothing held. */
 static OS_THREAD_LOCAL char check_message[320];
 
-/* Regions of thread arena av, at most `max`.  Returns how many. */
-static int thread_arena_regions(mstate av, struct heap_region *regions, int max)
-{
-    int n = 0;
-    for (heap_info *h = heap_for_ptr(av->top); h != NULL && n < max; h = h->prev)
-        regions[n++].first = heap_first_chunk(h);
-    return n;
-}
-
-/* Heaps of one thread arena the checker follows (1 GiB of heaps). */
-#define MAX_REGIONS 1024
-
 static const char *check_one(mstate av, char *buf, size_t buflen)
 {
-    struct heap_region regions[MAX_REGIONS];
-    int n;
-
-    if (av == &main_arena) {
-        for (n = 0; n < main_nsegments; n++)
-            regions[n].first = (mchunkptr)main_segments[n];
-    } else {
-        n = thread_arena_regions(av, regions, MAX_REGIONS);
-    }
+    struct heap_region regions[MAX_ARENA_REGIONS];
+    int n = arena_regions(av, regions, MAX_ARENA_REGIONS);
     return check_arena(av, regions, n, buf, buflen);
 }
 

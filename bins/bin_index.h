@@ -62,6 +62,22 @@ static inline unsigned bin_index(INTERNAL_SIZE_T sz)
     return in_smallbin_range(sz) ? smallbin_index(sz) : largebin_index(sz);
 }
 
+/* The smallest chunk size that goes to bin i or a later one (2 <= i < NBINS),
+   found by bisection since bin_index never decreases as sizes grow.  With the
+   next bin's, it gives the sizes a bin holds; for printing only. */
+static inline size_t bin_lowest_size(unsigned i)
+{
+    size_t lo = MINSIZE, hi = (size_t)1 << 40;
+    while (lo < hi) {
+        size_t mid = (lo + (hi - lo) / 2) & ~(size_t)MALLOC_ALIGN_MASK;
+        if (bin_index(mid) >= i)
+            hi = mid;
+        else
+            lo = mid + MALLOC_ALIGNMENT;
+    }
+    return lo;
+}
+
 /* ---- the binmap ------------------------------------------------------------ */
 
 /* One bit per bin, set when the bin may be non-empty, so malloc can skip empty

@@ -114,16 +114,11 @@ static const char *walk_region(struct check *c, mchunkptr p, char *limit, bool r
 }
 
 /* Walks every region, in ascending address order. */
-static const char *walk_chunks(struct check *c, mchunkptr *sorted, int n, bool record)
+static const char *walk_chunks(struct check *c, const struct heap_region *sorted, int n, bool record)
 {
     c->nfree = c->nchunks = 0;
     for (int i = 0; i < n; i++) {
-        /* A region's chunks stay below the next region, and below top's end. */
-        char *limit = i + 1 < n ? (char *)sorted[i + 1] : (char *)UINTPTR_MAX;
-        char *top_end = (char *)next_chunk(c->av->top);
-        if ((char *)sorted[i] <= (char *)c->av->top && top_end < limit)
-            limit = top_end;
-        const char *err = walk_region(c, sorted[i], limit, record);
+        const char *err = walk_region(c, sorted[i].first, region_limit(c->av, sorted, i, n), record);
         if (err != NULL)
             return err;
     }
@@ -235,16 +230,9 @@ static const char *check_bins(struct check *c)
 const char *check_arena(mstate av, const struct heap_region *regions, int nregions, char *buf, size_t buflen)
 {
     struct check c = {.av = av, .buf = buf, .buflen = buflen};
-    mchunkptr sorted[nregions > 0 ? nregions : 1];
+    struct heap_region sorted[nregions > 0 ? nregions : 1];
 
-    /* Insertion sort: a handful of regions. */
-    for (int i = 0; i < nregions; i++) {
-        int j = i;
-        for (; j > 0 && (uintptr_t)sorted[j - 1] > (uintptr_t)regions[i].first; j--)
-            sorted[j] = sorted[j - 1];
-        sorted[j] = regions[i].first;
-    }
-
+    sort_regions(regions, nregions, sorted);
     const char *err = walk_chunks(&c, sorted, nregions, false);
     if (err != NULL)
         return err;

@@ -22,12 +22,7 @@
 #ifndef ARENALLOC_BINS_HEAP_CHECK_H
 #define ARENALLOC_BINS_HEAP_CHECK_H
 
-#include "bins/malloc_state.h"
-
-/* One region of an arena's memory: where its first chunk is. */
-struct heap_region {
-    mchunkptr first;
-};
+#include "bins/heap_region.h"
 
 /* Checks arena av, whose memory is the `nregions` regions given (any order).
    Returns NULL if sound, else a description of the first violation, written

@@ -101,6 +101,24 @@ ARENALLOC_API int arenalloc_set_arena_policy(int policy);
    (a static string, valid until the next call).  It takes the arena locks. */
 ARENALLOC_API const char *arenalloc_check_heap(void);
 
+/* Prints the heap to `out`: `what` is any of the parts below or'ed together, in
+   text (one line per chunk, bins as lists, in the manner of pwndbg's `heap` and
+   `bins`) or JSON (schema: tools/dump.schema.json).
+     ARENAS  every arena: address, kind, heaps, top, system_mem, threads; and
+             the mmapped chunks, which belong to no arena.
+     CHUNKS  each arena's chunks in address order: address, size, flags, state
+             (in use, in which bin, top), and the links of free chunks.
+     BINS    each arena's non-empty fastbins, unsorted, small and large bins as
+             lists from the head, with a large bin's nextsize chain.
+   The arenas are read first, under their locks, and printed afterwards, so the
+   dump shows one moment and reading never changes the heap.  A damaged heap is
+   dumped as far as it can be read, with the damage marked ("!! ..." in text,
+   "damage" in JSON).  Returns 0, or -1 when memory for reading the heap could
+   not be had or `out` reported an error. */
+enum { ARENALLOC_DUMP_ARENAS = 1, ARENALLOC_DUMP_CHUNKS = 2, ARENALLOC_DUMP_BINS = 4, ARENALLOC_DUMP_ALL = 7 };
+enum { ARENALLOC_DUMP_TEXT = 0, ARENALLOC_DUMP_JSON = 1 };
+ARENALLOC_API int arenalloc_dump(FILE *out, unsigned what, int format);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,114 @@
+/*
+ * dump.c - arenalloc_dump: read every arena, then print (see dump.h).
+ */
+#include "arena/dump.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "include/arenalloc.h"
+
+static int count_arenas(void)
+{
+    int n = 0;
+    mstate av = &main_arena;
+    do {
+        n++;
+        av = next_arena(av);
+    } while (av != &main_arena);
+    return n;
+}
+
+/* Copies arena av's fields, and snapshots its chunks and bins when
+   `with_chunks`.  av is locked. */
+static bool read_arena(mstate av, struct arena_dump *a, bool with_chunks)
+{
+    struct heap_region regions[MAX_ARENA_REGIONS];
+
+    a->address = (uintptr_t)av;
+    a->is_main = av == &main_arena;
+    a->top = (uintptr_t)av->top;
+    a->top_size = chunksize(av->top);
+    a->system_mem = av->system_mem;
+    a->max_system_mem = av->max_system_mem;
+    a->attached_threads = av->attached_threads;
+    a->last_remainder = (uintptr_t)av->last_remainder;
+    a->have_fastchunks = av->have_fastchunks != 0;
+    a->contiguous = contiguous(av);
+    a->nregions = arena_regions(av, regions, MAX_ARENA_REGIONS);
+    sort_regions(regions, a->nregions, a->regions);
+    return !with_chunks || take_snapshot(av, a->regions, a->nregions, &a->snap);
+}
+
+static void release_heap_dump(struct heap_dump *d)
+{
+    for (int i = 0; i < d->narenas; i++)
+        release_snapshot(&d->arenas[i].snap);
+    os_release(d->mem, d->memsize);
+}
+
+/* Arenas are only ever added to the ring, behind main_arena; one made while
+   the dump runs is simply not in it. */
+static bool read_heap(struct heap_dump *d, bool with_chunks)
+{
+    int n = count_arenas();
+    size_t page = os_page_size();
+    d->memsize = ((size_t)n * sizeof(struct arena_dump) + page - 1) & ~(page - 1);
+    d->mem = os_map(d->memsize);
+    if (d->mem == NULL)
+        return false;
+    d->arenas = d->mem;
+    d->narenas = 0;
+
+    bool ok = true;
+    mstate av = &main_arena;
+    for (int i = 0; i < n && ok; i++, av = next_arena(av)) {
+        struct arena_dump *a = &d->arenas[d->narenas++];
+        a->index = i;
+        os_lock(&av->mutex);
+        ok = read_arena(av, a, with_chunks);
+        os_unlock(&av->mutex);
+    }
+    d->n_mmaps = __atomic_load_n(&mp_.n_mmaps, __ATOMIC_RELAXED);
+    d->mmapped_mem = __atomic_load_n(&mp_.mmapped_mem, __ATOMIC_RELAXED);
+    if (!ok)
+        release_heap_dump(d);
+    return ok;
+}
+
+int arenalloc_dump(FILE *out, unsigned what, int format)
+{
+    struct heap_dump d;
+
+    if (out == NULL || (what & ~(unsigned)ARENALLOC_DUMP_ALL) != 0 ||
+        (format != ARENALLOC_DUMP_TEXT && format != ARENALLOC_DUMP_JSON)) {
+        errno = EINVAL;
+        return -1;
+    }
+    malloc_ensure_init();
+    if (!read_heap(&d, (what & (ARENALLOC_DUMP_CHUNKS | ARENALLOC_DUMP_BINS)) != 0)) {
+        errno = ENOMEM;
+        return -1;
+    }
+    if (format == ARENALLOC_DUMP_JSON)
+        print_dump_json(out, &d, what);
+    else
+        print_dump_text(out, &d, what);
+    release_heap_dump(&d);
+    return ferror(out) ? -1 : 0;
+}
+
+const char *chunk_flag_names(INTERNAL_SIZE_T size_field, char *buf)
+{
+    static const struct { INTERNAL_SIZE_T bit; const char *name; } flags[] = {
+        {PREV_INUSE, "PREV_INUSE"}, {IS_MMAPPED, "IS_MMAPPED"}, {NON_MAIN_ARENA, "NON_MAIN_ARENA"}};
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        if (!(size_field & flags[i].bit))
+            continue;
+        if (buf[0] != '\0')
+            strcat(buf, " | ");
+        strcat(buf, flags[i].name);
+    }
+    return buf;
+}

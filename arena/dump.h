@@ -1,0 +1,48 @@
+/*
+ * dump.h - arenalloc_dump: the heap read into memory, then printed as text
+ * (dump_text.c) or JSON (dump_json.c).
+ *
+ * read_heap visits the arenas one at a time, each under its lock, and copies out
+ * what the printers need: the arena's own fields and a heap_snapshot of its
+ * chunks and bins (bins/heap_snapshot.h).  Nothing is printed while a lock is
+ * held, because printing allocates.
+ */
+#ifndef ARENALLOC_ARENA_DUMP_H
+#define ARENALLOC_ARENA_DUMP_H
+
+#include <stdio.h>
+
+#include "arena/heap.h"
+#include "bins/heap_snapshot.h"
+
+/* One arena as it was read. */
+struct arena_dump {
+    uintptr_t address;
+    int index;                      /* 0 is main_arena; then in ring order */
+    bool is_main;
+    uintptr_t top;
+    INTERNAL_SIZE_T top_size;
+    INTERNAL_SIZE_T system_mem, max_system_mem, attached_threads;
+    uintptr_t last_remainder;
+    bool have_fastchunks, contiguous;
+    int nregions;                   /* sorted by address */
+    struct heap_region regions[MAX_ARENA_REGIONS];
+    struct heap_snapshot snap;      /* empty unless chunks or bins were asked for */
+};
+
+struct heap_dump {
+    int narenas;
+    struct arena_dump *arenas;
+    int n_mmaps;                    /* mmapped chunks, which belong to no arena */
+    INTERNAL_SIZE_T mmapped_mem;
+    void *mem;                      /* the mapping behind arenas[] */
+    size_t memsize;
+};
+
+void print_dump_text(FILE *out, const struct heap_dump *d, unsigned what);
+void print_dump_json(FILE *out, const struct heap_dump *d, unsigned what);
+
+/* "PREV_INUSE | NON_MAIN_ARENA" for a size word, into buf (at least 48 bytes). */
+const char *chunk_flag_names(INTERNAL_SIZE_T size_field, char *buf);
+
+#endif /* ARENALLOC_ARENA_DUMP_H */
