@@ -37,7 +37,7 @@ FLAGS_STAMP  := $(BUILD)/flags.$(shell echo '$(CC) $(CFLAGS)' | cksum | cut -d' 
 
 LIBS := $(BUILD)/libarenalloc.so $(BUILD)/libarenalloc-prefixed.a $(BUILD)/libarenalloc-prefixed.so
 
-.PHONY: all check demo clean deps test-programs unit real fidelity
+.PHONY: all check demo record compare tour clean deps test-programs unit real fidelity
 all: $(LIBS)
 
 $(FLAGS_STAMP):
@@ -101,9 +101,50 @@ check: deps
 	@$(MAKE) --no-print-directory $(BUILD)/tests/check_main
 	$(BUILD)/tests/check_main
 
+# ---- the demo: memory use of the same programs under each allocator -----------
+# Bundled traces of real programs (bench/workloads, see its README) and the
+# synthetic patterns of the fragmentation literature, replayed against arenalloc,
+# glibc, jemalloc, mimalloc and tcmalloc: a table on the terminal, plots in
+# build/demo/.  `make record CMD="..."` traces a program of your own and
+# `make compare TRACE=...` runs the same comparison on it.
+WORKLOADS := $(wildcard bench/workloads/*.trace.xz)
+PATTERNS  := ramp peak plateau sawtooth
+DEMO      := $(BUILD)/demo
+
 demo:
-	@echo "make demo: not yet - the fragmentation comparison against glibc arrives with its own issue."
-	@echo "Until then: 'make check' builds arenalloc and runs real programs on it (see README.md)."
+	@tests/install-deps.sh demo
+	@$(MAKE) --no-print-directory all tools
+	@mkdir -p $(DEMO)/traces
+	@for p in $(PATTERNS); do $(BUILD)/tools/arena-synth $$p -o $(DEMO)/traces/$$p.trace || exit 1; done
+	@tools/demo/compare.sh -b $(BUILD) -o $(DEMO) $(WORKLOADS) $(PATTERNS:%=$(DEMO)/traces/%.trace)
+
+record:
+	@test -n "$(CMD)" || { echo 'usage: make record CMD="program args" [TRACE=out.trace]' >&2; exit 2; }
+	@$(MAKE) --no-print-directory tools
+	@mkdir -p $(BUILD)/traces
+	tools/trace/arena-record -o $(or $(TRACE),$(BUILD)/traces/recorded.trace) -- $(CMD)
+	@echo "now compare: make compare TRACE=$(or $(TRACE),$(BUILD)/traces/recorded.trace)"
+
+compare:
+	@test -n "$(TRACE)" || { echo 'usage: make compare TRACE=file.trace[.xz] [ALLOCATORS=glibc,arenalloc,...]' >&2; exit 2; }
+	@tests/install-deps.sh demo
+	@$(MAKE) --no-print-directory all tools
+	@tools/demo/compare.sh -b $(BUILD) -o $(BUILD)/compare $(if $(ALLOCATORS),-a $(ALLOCATORS)) $(TRACE)
+
+include tools/trace/trace.mk
+
+# ---- the tour: the classic lessons of glibc's malloc, step by step ----------------
+# Each step's heap is printed and written as JSON; tools/heapviz draws them.
+$(BUILD)/tools/arena-tour: tools/tour/tour.c $(BUILD)/libarenalloc-prefixed.a
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -I. -Iinclude -o $@ $< $(BUILD)/libarenalloc-prefixed.a -pthread
+
+tour: deps
+	@$(MAKE) --no-print-directory $(BUILD)/tools/arena-tour
+	@rm -rf $(BUILD)/tour && mkdir -p $(BUILD)/tour
+	$(BUILD)/tools/arena-tour $(BUILD)/tour
+	@tools/heapviz -d $(BUILD)/tour $(BUILD)/tour/step-*.json
+	@echo "pictures of every step: $(BUILD)/tour/step-NN.svg"
 
 clean:
 	rm -rf $(BUILD)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # install-deps.sh - installs what `make check` needs on a Debian machine, only
 # what is missing.  Needs root (or sudo) only when something is missing.
+# `install-deps.sh demo` installs what `make demo` needs instead.
 set -eu
 
 # command-or-file  Debian package
@@ -17,6 +18,20 @@ needs=(
     "xmllint:libxml2-utils"
 )
 
+mode=${1:-check}
+if [[ $mode == demo ]]; then
+    libdir=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+    needs=(
+        "cc:gcc"
+        "make:make"
+        "xz:xz-utils"
+        "gnuplot:gnuplot-nox"
+        "$libdir/libjemalloc.so.2:libjemalloc2"
+        "$libdir/libmimalloc.so.2:libmimalloc2.0"
+        "$libdir/libtcmalloc_minimal.so.4:libtcmalloc-minimal4"
+    )
+fi
+
 missing=()
 for entry in "${needs[@]}"; do
     what=${entry%%:*}
@@ -29,7 +44,7 @@ for entry in "${needs[@]}"; do
 done
 
 # Check's pkg-config file ships in the same package as its header.
-if ! pkg-config --exists check 2>/dev/null; then
+if [[ $mode == check ]] && ! pkg-config --exists check 2>/dev/null; then
     missing+=(check)
 fi
 

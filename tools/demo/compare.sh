@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# compare.sh - how much memory does each allocator use on the same program?
+#
+#   tools/demo/compare.sh [-b BUILD] [-o OUTDIR] [-a ALLOCATORS] TRACE...
+#
+# Replays every trace (from tools/trace: recorded with arena-record, or made by
+# arena-synth; .xz-compressed traces are unpacked first) once per allocator, each
+# replay in a process of its own:
+#
+#   arenalloc  this project, through its prefixed build (arena-replay --allocator arenalloc)
+#   glibc      the system's malloc
+#   jemalloc, mimalloc, tcmalloc   Debian's libraries, preloaded into the replayer
+#
+# and prints one table row per allocator per trace, with ratios against glibc,
+# then draws footprint and live bytes against operations with gnuplot, one
+# picture per trace: OUTDIR/<trace>.svg and .png.  The figures of each replay
+# are kept in OUTDIR/<trace>/<allocator>.tsv (samples) and .summary.
+#
+# -a picks allocators, comma-separated (default: all five).  An allocator whose
+# library is not installed is left out with a note saying which package has it.
+set -euo pipefail
+
+build=build
+out=build/compare
+allocators=arenalloc,glibc,jemalloc,mimalloc,tcmalloc
+while getopts "b:o:a:" opt; do
+    case $opt in
+    b) build=$OPTARG ;;
+    o) out=$OPTARG ;;
+    a) allocators=$OPTARG ;;
+    *) echo "usage: $0 [-b BUILD] [-o OUTDIR] [-a ALLOCATORS] TRACE..." >&2; exit 2 ;;
+    esac
+done
+shift $((OPTIND - 1))
+if (($# == 0)); then
+    echo "usage: $0 [-b BUILD] [-o OUTDIR] [-a ALLOCATORS] TRACE..." >&2
+    exit 2
+fi
+
+replay=$build/tools/arena-replay
+[[ -x $replay ]] || { echo "compare: $replay is missing: run 'make tools' first" >&2; exit 1; }
+command -v gnuplot >/dev/null || { echo "compare: gnuplot is missing (apt-get install gnuplot-nox)" >&2; exit 1; }
+
+libdir=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+
+# The library to preload for an allocator ("" for none); fails for an unknown one.
+preload_of() {
+    case $1 in
+    arenalloc | glibc) echo "" ;;
+    jemalloc) echo "$libdir/libjemalloc.so.2" ;;
+    mimalloc) echo "$libdir/libmimalloc.so.2" ;;
+    tcmalloc) echo "$libdir/libtcmalloc_minimal.so.4" ;;
+    *) return 1 ;;
+    esac
+}
+package_of() {
+    case $1 in
+    jemalloc) echo libjemalloc2 ;; mimalloc) echo libmimalloc2.0 ;; tcmalloc) echo libtcmalloc-minimal4 ;;
+    esac
+}
+
+# The allocators that can run here.
+names=()
+IFS=, read -r -a wanted <<<"$allocators"
+for a in "${wanted[@]}"; do
+    lib=$(preload_of "$a") || { echo "compare: unknown allocator '$a'" >&2; exit 2; }
+    if [[ -n $lib && ! -e $lib ]]; then
+        echo "compare: $a left out: $lib is not installed (apt-get install $(package_of "$a"))" >&2
+        continue
+    fi
+    names+=("$a")
+done
+
+mkdir -p "$out"
+
+# A readable name for a trace file: its base name without .xz and .trace.
+trace_name() {
+    local n
+    n=$(basename "$1")
+    n=${n%.xz}
+    echo "${n%.trace}"
+}
+
+# Unpacks an .xz trace into OUTDIR (once); prints the path to replay.
+unpacked() {
+    if [[ $1 == *.xz ]]; then
+        local dest=$out/traces/$(trace_name "$1").trace
+        mkdir -p "$out/traces"
+        [[ -s $dest && $dest -nt $1 ]] || xz -dc "$1" >"$dest"
+        echo "$dest"
+    else
+        echo "$1"
+    fi
+}
+
+# Replays trace $2 (named $1) against allocator $3; its summary line goes to
+# OUTDIR/<name>/<allocator>.summary, or the failure to .error.
+run_one() {
+    local name=$1 trace=$2 alloc=$3 dir=$out/$1
+    local lib mode=system
+    lib=$(preload_of "$alloc")
+    [[ $alloc == arenalloc ]] && mode=arenalloc
+    mkdir -p "$dir"
+    rm -f "$dir/$alloc.summary" "$dir/$alloc.error"
+    if env ${lib:+LD_PRELOAD=$lib} "$replay" --allocator "$mode" --samples 400 \
+        --data "$dir/$alloc.tsv" "$trace" >"$dir/$alloc.summary" 2>"$dir/$alloc.error"; then
+        rm -f "$dir/$alloc.error"
+    else
+        rm -f "$dir/$alloc.summary"
+    fi
+}
+
+# ---- replays ------------------------------------------------------------------
+total=$(($# * ${#names[@]}))
+step=0
+for t in "$@"; do
+    [[ -r $t ]] || { echo "compare: cannot read trace $t" >&2; exit 1; }
+    name=$(trace_name "$t")
+    trace=$(unpacked "$t")
+    for alloc in "${names[@]}"; do
+        step=$((step + 1))
+        printf '[%2d/%d] %-22s %-10s' "$step" "$total" "$name" "$alloc" >&2
+        start=$EPOCHREALTIME
+        run_one "$name" "$trace" "$alloc"
+        if [[ -e $out/$name/$alloc.error ]]; then
+            printf ' failed: %s\n' "$(tail -n 1 "$out/$name/$alloc.error")" >&2
+        else
+            awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf " %5.1f s\n", b - a }' >&2
+        fi
+    done
+done
+
+# ---- the table -------------------------------------------------------------------
+# Every summary is one line of key=value pairs (see tools/trace/replay.c).
+table() {
+    for t in "$@"; do
+        name=$(trace_name "$t")
+        for alloc in "${names[@]}"; do
+            if [[ -e $out/$name/$alloc.summary ]]; then
+                echo "$name $alloc $(cat "$out/$name/$alloc.summary")"
+            else
+                echo "$name $alloc failed"
+            fi
+        done
+    done | awk -f "$(dirname "$0")/table.awk"
+}
+table "$@" | tee "$out/table.txt"
+
+# ---- the plots -------------------------------------------------------------------
+for t in "$@"; do
+    name=$(trace_name "$t")
+    "$(dirname "$0")/plot.sh" "$out" "$name" "${names[@]}"
+done
+echo
+echo "plots: $(for t in "$@"; do printf '%s ' "$out/$(trace_name "$t").svg"; done)"
+echo "       (and .png beside each); the table is in $out/table.txt"

@@ -1,0 +1,282 @@
+/*
+ * tour.c - a guided walk through the classic lessons of glibc's malloc, on
+ * arenalloc's prefixed build, printing the heap after every step.
+ *
+ *   build/tools/arena-tour [OUTDIR]
+ *
+ * Each step makes a few calls, says in a sentence or two what to look for, and
+ * prints the heap (arenalloc_dump, text).  It also writes the heap as JSON to
+ * OUTDIR/step-NN.json (default build/tour), which `make tour` turns into
+ * pictures with tools/heapviz.  Read this file beside the output: every step is
+ * one function, in the order of the tour.
+ *
+ * The tour peeks at two internals to show them: mp_ (the mmap threshold) and
+ * heap_for_ptr (how free() finds a thread arena's chunk's arena).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "arena/heap.h"
+#include "include/arenalloc.h"
+
+static const char *outdir = "build/tour";
+static int step;
+
+/* The chunk of a user pointer, as malloc sees it. */
+static unsigned long chunk_of(void *mem) { return (unsigned long)mem2chunk(mem); }
+
+/* Starts a step: its title and what it shows. */
+static void lesson(const char *title, const char *explanation)
+{
+    step++;
+    printf("\n==== step %d: %s ====\n%s\n\n", step, title, explanation);
+}
+
+/* Ends a step: the heap as text on stdout, and as JSON for the pictures. */
+static void show(unsigned what)
+{
+    char path[512];
+    printf("\n");
+    fflush(stdout);
+    if (arenalloc_dump(stdout, what, ARENALLOC_DUMP_TEXT) != 0)
+        perror("arena-tour: dump");
+    snprintf(path, sizeof path, "%s/step-%02d.json", outdir, step);
+    FILE *f = fopen(path, "w");
+    if (f == NULL || arenalloc_dump(f, ARENALLOC_DUMP_ALL, ARENALLOC_DUMP_JSON) != 0 || fclose(f) != 0) {
+        fprintf(stderr, "arena-tour: cannot write %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+}
+
+static void *call_malloc(size_t n)
+{
+    void *p = arenalloc_malloc(n);
+    if (p == NULL) {
+        fprintf(stderr, "arena-tour: malloc(%zu) failed\n", n);
+        exit(1);
+    }
+    printf("  malloc(%zu) = %p   (chunk %#lx)\n", n, p, chunk_of(p));
+    return p;
+}
+
+static void call_free(void *p)
+{
+    printf("  free(%p)   (chunk %#lx)\n", p, chunk_of(p));
+    arenalloc_free(p);
+}
+
+#define CHUNKS_AND_BINS (ARENALLOC_DUMP_CHUNKS | ARENALLOC_DUMP_BINS)
+
+/* ---- the lessons ------------------------------------------------------------ */
+
+static void *guard; /* keeps freed chunks from merging into top */
+
+static void first_malloc(void)
+{
+    lesson("the first malloc",
+           "The arena has no memory yet, so the first call asks the OS for some (sysmalloc: brk grows by\n"
+           "132 KiB) and carves chunks off the front of it; what is left is the top chunk.  The first chunk,\n"
+           "0x290 bytes, is the per-thread cache glibc 2.36 allocates at every thread's first call.");
+    call_malloc(24);
+    call_malloc(24);
+    guard = call_malloc(24);
+    show(ARENALLOC_DUMP_ARENAS | CHUNKS_AND_BINS);
+}
+
+static void fastbin_lifo(void)
+{
+    lesson("fastbins are LIFO",
+           "Small chunks (up to 0x80 bytes) go to a fastbin when freed: a singly linked list, last in first\n"
+           "out, and the chunk stays marked in use so nothing merges with it.  The next malloc of that size\n"
+           "gets the chunk freed last.");
+    void *a = call_malloc(40);
+    void *b = call_malloc(40);
+    call_malloc(40); /* keeps b from touching top */
+    call_free(a);
+    call_free(b);
+    show(CHUNKS_AND_BINS);
+    void *c = call_malloc(40);
+    printf("  -> malloc(40) returned %s\n", c == b ? "b, the chunk freed last" : "something else (unexpected)");
+    c = call_malloc(40);
+    printf("  -> and the next one a: the fastbin is empty again\n");
+}
+
+static void *large[2]; /* freed in the next step */
+
+static void unsorted_merge(void)
+{
+    lesson("free merges neighbours into the unsorted bin",
+           "A freed chunk too big for a fastbin merges with free neighbours (the boundary tags: PREV_INUSE\n"
+           "and prev_size), and the merged chunk goes to the unsorted bin, where malloc looks at it next time\n"
+           "before sorting it into its bin.  Two 0xd0 chunks side by side become one 0x1a0 chunk.");
+    void *small[3];
+    for (int i = 0; i < 3; i++)
+        small[i] = call_malloc(200);
+    large[0] = call_malloc(1024);
+    guard = call_malloc(24);
+    large[1] = call_malloc(1056);
+    guard = call_malloc(24);
+    call_free(small[0]);
+    call_free(small[1]);
+    show(CHUNKS_AND_BINS);
+}
+
+static void unsorted_sort(void)
+{
+    lesson("malloc sorts the unsorted bin into small and large bins",
+           "malloc takes chunks off the unsorted bin one by one: an exact fit is returned, anything else is\n"
+           "put in its bin.  Small bins hold one size each; large bins hold a range of sizes, largest first,\n"
+           "with a nextsize list that skips from each size to the next.  A request that fits none of the\n"
+           "three free chunks sorts them all and is cut from top.");
+    call_free(large[0]);
+    call_free(large[1]);
+    show(ARENALLOC_DUMP_BINS);
+    call_malloc(2000);
+    show(CHUNKS_AND_BINS);
+}
+
+static void split_remainder(void)
+{
+    lesson("splitting, and last_remainder",
+           "A request with no exact fit takes the smallest bigger chunk and splits it; the rest goes back to\n"
+           "the unsorted bin and, for small requests, becomes last_remainder.  The next small request is\n"
+           "carved from it again, so consecutive small allocations sit next to each other.");
+    void *x = call_malloc(100);
+    void *y = call_malloc(100);
+    printf("  -> the second block starts %ld bytes after the first (one 0x70 chunk)\n", (long)((char *)y - (char *)x));
+    show(ARENALLOC_DUMP_ARENAS | CHUNKS_AND_BINS);
+}
+
+static void top_grow_trim(void)
+{
+    lesson("top grows, and is trimmed",
+           "When no bin can serve a request, malloc cuts it from top, and when top is too small, sysmalloc\n"
+           "grows the heap (brk).  Freeing the last chunks merges them back into top, and once top is larger\n"
+           "than M_TRIM_THRESHOLD (128 KiB) the heap shrinks again: watch system_mem.");
+    void *blocks[6];
+    for (int i = 0; i < 6; i++)
+        blocks[i] = call_malloc(64 * 1024);
+    struct mallinfo2 grown = arenalloc_mallinfo2();
+    printf("  -> the arena holds %zu bytes from the OS\n", grown.arena);
+    show(ARENALLOC_DUMP_ARENAS);
+    for (int i = 5; i >= 0; i--)
+        call_free(blocks[i]);
+    struct mallinfo2 trimmed = arenalloc_mallinfo2();
+    printf("  -> after the frees: %zu bytes (%zu given back)\n", trimmed.arena, grown.arena - trimmed.arena);
+    show(ARENALLOC_DUMP_ARENAS | CHUNKS_AND_BINS);
+}
+
+static void mmap_threshold(void)
+{
+    lesson("the mmap threshold, and how it rises",
+           "Requests of M_MMAP_THRESHOLD (128 KiB) and more get a mapping of their own, outside every arena.\n"
+           "Freeing one raises the threshold to its size (up to 512 KiB here), so a program that keeps\n"
+           "allocating blocks of that size gets them from the heap from then on.");
+    printf("  mmap threshold: %zu\n", (size_t)mp_.mmap_threshold);
+    void *m = call_malloc(200 * 1024);
+    show(ARENALLOC_DUMP_ARENAS);
+    call_free(m);
+    printf("  mmap threshold after the free: %zu\n", (size_t)mp_.mmap_threshold);
+    call_malloc(200 * 1024);
+    show(ARENALLOC_DUMP_ARENAS);
+}
+
+/* ---- the second thread ---------------------------------------------------------- */
+
+static void *_Atomic moved_chunk; /* a chunk of the new arena */
+static const char *_Atomic moved_thread;
+static time_t deadline;
+
+/* Allocates and frees until one of the two threads finds main_arena locked by
+   the other and moves to a new arena; that thread keeps one block from it. */
+static void *allocate_until_moved(void *name)
+{
+    while (atomic_load(&moved_chunk) == NULL && time(NULL) < deadline) {
+        void *p = arenalloc_malloc(48);
+        if (p != NULL && !chunk_main_arena(mem2chunk(p))) {
+            atomic_store(&moved_thread, (const char *)name);
+            atomic_store(&moved_chunk, p);
+            break;
+        }
+        arenalloc_free(p);
+    }
+    return NULL;
+}
+
+static void second_arena(void)
+{
+    lesson("a thread that finds its arena busy gets a new one",
+           "Every arena has a lock.  A thread that finds its arena's lock taken does not wait: it moves to\n"
+           "another arena, creating one if all are busy (arenalloc's default trylock policy).  Here a second\n"
+           "thread and the main thread allocate at once until one of them finds main_arena locked.");
+    pthread_t t;
+    deadline = time(NULL) + 10;
+    pthread_create(&t, NULL, allocate_until_moved, "the second thread");
+    allocate_until_moved("the main thread");
+    pthread_join(t, NULL);
+    void *p = atomic_load(&moved_chunk);
+    if (p == NULL) {
+        printf("  (the two threads never collided in 10 s; both stayed on main_arena)\n");
+        return;
+    }
+    printf("  %s moved: its malloc(48) = %p, chunk %#lx, NON_MAIN_ARENA set\n", atomic_load(&moved_thread), p,
+           chunk_of(p));
+    show(ARENALLOC_DUMP_ARENAS | CHUNKS_AND_BINS);
+}
+
+static void find_arena(void)
+{
+    lesson("free() finds a thread arena's chunk by masking its address",
+           "Thread arenas live in heaps aligned to HEAP_MAX_SIZE (1 MiB).  Clearing the low 20 bits of a\n"
+           "chunk's address gives its heap, whose heap_info names the arena - no search, no pointer in\n"
+           "the chunk.  main_arena's chunks have NON_MAIN_ARENA clear and need no lookup.");
+    void *mem = atomic_load(&moved_chunk);
+    if (mem == NULL) {
+        printf("  (skipped: no thread arena was made in the previous step)\n");
+        return;
+    }
+    mchunkptr p = mem2chunk(mem);
+    heap_info *h = heap_for_ptr(p);
+    printf("  chunk            %p  size field %#zx (NON_MAIN_ARENA = 0x4)\n", (void *)p, (size_t)p->mchunk_size);
+    printf("  heap_for_ptr     %p  = chunk & ~(%#x - 1)\n", (void *)h, HEAP_MAX_SIZE);
+    printf("  heap->ar_ptr     %p  (the arena in the dump above)\n", (void *)h->ar_ptr);
+    printf("  heap->size       %#zx committed of %#x reserved\n", h->size, HEAP_MAX_SIZE);
+    call_free(mem);
+    show(ARENALLOC_DUMP_ARENAS);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 2) {
+        fprintf(stderr, "usage: %s [OUTDIR]\n", argv[0]);
+        return 2;
+    }
+    if (argc == 2)
+        outdir = argv[1];
+    if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "arena-tour: cannot create %s: %s\n", outdir, strerror(errno));
+        return 1;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    printf("arenalloc tour: glibc 2.36's malloc, step by step.  Chunk addresses are of chunk headers\n"
+           "(the user pointer is 16 bytes further); sizes include the header.\n");
+
+    first_malloc();
+    fastbin_lifo();
+    unsorted_merge();
+    unsorted_sort();
+    split_remainder();
+    top_grow_trim();
+    mmap_threshold();
+    second_arena();
+    find_arena();
+
+    printf("\nend of the tour: %d steps; the heap of each step is in %s/step-NN.json\n", step, outdir);
+    return 0;
+}
