@@ -69,8 +69,8 @@ $(BUILD)/libarenalloc-prefixed.a: $(PREFIXED_OBJ)
 
 TEST_SRC      := $(wildcard tests/test_*.c)
 TEST_CFLAGS   := -std=c11 -D_GNU_SOURCE -Wall -Wextra -O1 -g -I. -Iinclude \
-                 $(shell pkg-config --cflags check 2>/dev/null)
-TEST_LDLIBS   := $(shell pkg-config --libs check 2>/dev/null) -pthread
+                 $(shell pkg-config --cflags check 2>/dev/null) $(shell pkg-config --cflags libcjson 2>/dev/null)
+TEST_LDLIBS   := $(shell pkg-config --libs check 2>/dev/null) $(shell pkg-config --libs libcjson 2>/dev/null) -pthread
 TEST_PROGRAMS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/fidelity/*.c tests/programs/*.c))
 
 $(BUILD)/tests/check_main: tests/check_main.c $(TEST_SRC) tests/*.h $(BUILD)/libarenalloc-prefixed.a
@@ -132,6 +132,7 @@ compare:
 	@tools/demo/compare.sh -b $(BUILD) -o $(BUILD)/compare $(if $(ALLOCATORS),-a $(ALLOCATORS)) $(TRACE)
 
 include tools/trace/trace.mk
+include tests/heapviz/heapviz.mk
 
 # ---- the tour: the classic lessons of glibc's malloc, step by step ----------------
 # Each step's heap is printed and written as JSON; tools/heapviz draws them.
@@ -144,7 +145,7 @@ tour: deps
 	@rm -rf $(BUILD)/tour && mkdir -p $(BUILD)/tour
 	$(BUILD)/tools/arena-tour $(BUILD)/tour
 	@tools/heapviz -d $(BUILD)/tour $(BUILD)/tour/step-*.json
-	@echo "pictures of every step: $(BUILD)/tour/step-NN.svg"
+	@echo "pictures of every step: $(BUILD)/tour/step-NNN.svg"
 
 clean:
 	rm -rf $(BUILD)

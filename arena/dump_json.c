@@ -12,8 +12,8 @@
  *                "contiguous",
  *                "chunks": [{"address", "size", "flags", "state", "bin",
  *                            "fd", "bk", "fd_nextsize", "bk_nextsize", "damage"}],
- *                "bins": [{"kind", "index", "size_min", "size_max", "chunks",
- *                          "end", "nextsize", "damage"}]}],
+ *                "bins": [{"kind", "index", "size_min", "size_max", "header",
+ *                          "chunks", "end", "nextsize", "damage"}]}],
  *    "mmapped": {"chunks", "bytes"}}
  *
  * "chunks" and "bins" appear when asked for; "bins" lists only the non-empty
@@ -80,8 +80,9 @@ static void put_links(FILE *out, const char *key, const uintptr_t *links, size_t
     fputc(']', out);
 }
 
-static void put_bin(FILE *out, const struct heap_snapshot *s, const struct snap_bin *b)
+static void put_bin(FILE *out, const struct arena_dump *a, const struct snap_bin *b)
 {
+    const struct heap_snapshot *s = &a->snap;
     static const char *const kinds[] = {"fast", "unsorted", "small", "large"};
     size_t lo = 0, hi = 0;
 
@@ -100,6 +101,10 @@ static void put_bin(FILE *out, const struct heap_snapshot *s, const struct snap_
         fprintf(out, "%zu", hi);
     else
         fprintf(out, "null");
+    /* A list ends at its header: NULL for a fastbin, else the fake chunk
+       bin_at() gives, inside the arena (malloc_state.h). */
+    if (b->kind != BIN_FAST)
+        put_addr(out, "header", (uintptr_t)bin_at((struct malloc_state *)a->address, b->index));
     put_links(out, "chunks", s->links + b->first, b->count);
     put_addr(out, "end", b->end);
     if (b->kind == BIN_LARGE)
@@ -154,7 +159,7 @@ static void put_arena(FILE *out, const struct arena_dump *a, unsigned what)
             if (b->count == 0 && b->damage == NULL)
                 continue;
             fprintf(out, "%s\n    ", sep);
-            put_bin(out, &a->snap, b);
+            put_bin(out, a, b);
             sep = ",";
         }
         fprintf(out, "]");

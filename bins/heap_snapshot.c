@@ -51,6 +51,17 @@ static enum chunk_state plain_state(struct walk *w, mchunkptr p, const char **da
     return CHUNK_FREE;
 }
 
+/* Fenceposts close a region top has left (see sysmalloc): in main_arena two
+   16-byte chunks, in a heap a 16-byte chunk followed by a size-0 header.  Both
+   are needed, so that a size overwritten with 0x10 reads as damage. */
+static bool is_fencepost(mchunkptr p, size_t room)
+{
+    if (chunksize(p) != CHUNK_HDR_SZ || room < 2 * CHUNK_HDR_SZ)
+        return false;
+    INTERNAL_SIZE_T after = chunksize(chunk_at_offset(p, CHUNK_HDR_SZ));
+    return after == CHUNK_HDR_SZ || after == 0;
+}
+
 static void walk_region(struct walk *w, mchunkptr p, char *limit)
 {
     for (;;) {
@@ -64,9 +75,7 @@ static void walk_region(struct walk *w, mchunkptr p, char *limit)
             return;
         }
         INTERNAL_SIZE_T size = chunksize(p);
-        /* Fenceposts close a region top has left: a 16-byte chunk, or a chunk
-           followed by a size-0 header (see sysmalloc). */
-        if (size == CHUNK_HDR_SZ) {
+        if (is_fencepost(p, room)) {
             add_chunk(w, p, room, CHUNK_FENCEPOST, NULL);
             return;
         }

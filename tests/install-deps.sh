@@ -16,6 +16,9 @@ needs=(
     "xz:xz-utils"
     "bash:bash"
     "xmllint:libxml2-utils"
+    "/usr/include/cjson/cJSON.h:libcjson-dev"
+    "dot:graphviz"
+    "/usr/lib/python3/dist-packages/jsonschema/__init__.py:python3-jsonschema"
 )
 
 mode=${1:-check}

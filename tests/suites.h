@@ -23,5 +23,6 @@ Suite *tunables_suite(void);
 Suite *reports_suite(void);
 Suite *fill_suite(void);
 Suite *stomp_suite(void);
+Suite *dump_suite(void);
 
 #endif /* ARENALLOC_TESTS_SUITES_H */

@@ -6,7 +6,7 @@
  *
  * Each step makes a few calls, says in a sentence or two what to look for, and
  * prints the heap (arenalloc_dump, text).  It also writes the heap as JSON to
- * OUTDIR/step-NN.json (default build/tour), which `make tour` turns into
+ * OUTDIR/step-NNN.json (default build/tour), which `make tour` turns into
  * pictures with tools/heapviz.  Read this file beside the output: every step is
  * one function, in the order of the tour.
  *
@@ -46,7 +46,7 @@ static void show(unsigned what)
     fflush(stdout);
     if (arenalloc_dump(stdout, what, ARENALLOC_DUMP_TEXT) != 0)
         perror("arena-tour: dump");
-    snprintf(path, sizeof path, "%s/step-%02d.json", outdir, step);
+    snprintf(path, sizeof path, "%s/step-%03d.json", outdir, step);
     FILE *f = fopen(path, "w");
     if (f == NULL || arenalloc_dump(f, ARENALLOC_DUMP_ALL, ARENALLOC_DUMP_JSON) != 0 || fclose(f) != 0) {
         fprintf(stderr, "arena-tour: cannot write %s: %s\n", path, strerror(errno));
@@ -277,6 +277,6 @@ int main(int argc, char **argv)
     second_arena();
     find_arena();
 
-    printf("\nend of the tour: %d steps; the heap of each step is in %s/step-NN.json\n", step, outdir);
+    printf("\nend of the tour: %d steps; the heap of each step is in %s/step-NNN.json\n", step, outdir);
     return 0;
 }

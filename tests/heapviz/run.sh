@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# run.sh BUILD - tests tools/heapviz and tools/dump.schema.json on real dumps.
+#
+# BUILD/tests/heapviz/make_dump (tests/heapviz/make_dump.c, built against the
+# prefixed library by `make heapviz-check`) makes a heap with something in every
+# kind of bin and dumps it.  Asserted:
+#   - every dump (sound, stepwise, damaged, threaded, large) validates against
+#     tools/dump.schema.json (python3-jsonschema);
+#   - the picture of the known heap has exactly one node per chunk (SVG
+#     <g id="chunk_0x..." class="node">), named by the chunk's address, and one
+#     edge per fd link between chunks (<g id="link_..." class="edge">), one head
+#     arrow per bin, one closing arrow per doubly-linked bin, the large bin's
+#     nextsize ring;
+#   - three steps give three pictures, step-001.svg to step-003.svg;
+#   - a damaged heap is drawn with its cut lists and damaged chunk;
+#   - a heap of thousands of chunks is collapsed below the limit, and not with
+#     --max-chunks 0;
+#   - bad input (not JSON, another version, no such arena) is refused with a
+#     message naming the file, non-zero exit, and no picture.
+# Ends with "N passed, M failed"; exits non-zero when anything failed.
+set -u
+
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+HEAPVIZ=$ROOT/tools/heapviz
+SCHEMA=$ROOT/tools/dump.schema.json
+MAKE_DUMP=$BUILD/tests/heapviz/make_dump
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/heapviz-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   - $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
+check() { # check DESCRIPTION COMMAND...: passes when the command succeeds
+    local what=$1
+    shift
+    if "$@"; then ok "$what"; else fail "$what"; fi
+}
+equal() { # equal DESCRIPTION GOT EXPECTED
+    if [[ $2 == "$3" ]]; then ok "$1 ($2)"; else fail "$1: got $2, expected $3"; fi
+}
+finish() {
+    echo "$passed passed, $failed failed"
+    ((failed == 0))
+    exit
+}
+
+if [[ ! -x $MAKE_DUMP ]]; then
+    fail "no $MAKE_DUMP: run 'make heapviz-check'"
+    finish
+fi
+if ! command -v dot >/dev/null 2>&1; then
+    fail "Graphviz's dot is not installed (tests/install-deps.sh installs graphviz)"
+    finish
+fi
+PY=
+for p in python3 /usr/bin/python3; do
+    if "$p" -c 'import jsonschema' 2>/dev/null; then PY=$p; break; fi
+done
+if [[ -z $PY ]]; then
+    fail "no python3 with jsonschema (tests/install-deps.sh installs python3-jsonschema)"
+    finish
+fi
+
+# validates FILE...: each dump is valid under the schema
+validates() {
+    "$PY" - "$SCHEMA" "$@" <<'EOF'
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+v = jsonschema.Draft202012Validator(schema)
+bad = 0
+for path in sys.argv[2:]:
+    for e in v.iter_errors(json.load(open(path))):
+        print(f"  {path}: {'/'.join(map(str, e.absolute_path))}: {e.message[:200]}", file=sys.stderr)
+        bad += 1
+sys.exit(1 if bad else 0)
+EOF
+}
+
+# jq-like questions about a dump, in Python: count DUMP EXPR (arena 0 is `a`)
+count() {
+    "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+a = [x for x in d["arenas"] if x["index"] == int(sys.argv[3])][0]
+print(eval(sys.argv[2]))' "$1" "$2" "${3:-0}"
+}
+
+# svg_count SVG PATTERN: <g> elements whose id starts with PATTERN, of class node or edge
+svg_count() { grep -Eo "<g id=\"$2[^\"]*\" class=\"(node|edge)\"" "$1" | wc -l; }
+
+# ---- the known heap ----------------------------------------------------------------
+"$MAKE_DUMP" "$WORK/heap.json" >"$WORK/names.txt" || { fail "make_dump failed"; finish; }
+check "the dump of the known heap validates against dump.schema.json" validates "$WORK/heap.json"
+check "heapviz draws it" "$HEAPVIZ" -o "$WORK/heap.svg" "$WORK/heap.json" >/dev/null
+svg=$WORK/heap.svg
+
+nchunks=$(count "$WORK/heap.json" 'len(a["chunks"])')
+equal "one node per chunk" "$(svg_count "$svg" 'chunk_0x')" "$nchunks"
+equal "the known heap has 23 chunks (tcache struct, 11 chunks of the scenario, 9 guards, the sorting request, top)" \
+    "$nchunks" 23
+missing=0
+while read -r name address; do
+    grep -q "<g id=\"chunk_$address\" class=\"node\"" "$svg" || { echo "  no node for $name $address"; missing=1; }
+done <"$WORK/names.txt"
+equal "each chunk of the scenario is a node named by its address" "$missing" 0
+equal "no collapsed runs below the limit" "$(svg_count "$svg" 'run_')" 0
+
+nlinks=$(count "$WORK/heap.json" 'sum(len(b["chunks"]) - 1 for b in a["bins"])')
+equal "one edge per fd link between chunks" "$(svg_count "$svg" 'link_')" "$nlinks"
+equal "the known heap has 6 such links (fastbins[0x30] 2, unsorted 1, small 1, large 2)" "$nlinks" 6
+equal "fastbins[0x30]: f3 -> f2 -> f1 is 2 links" "$(svg_count "$svg" 'link_fast_1_')" 2
+equal "largebins[0x500-0x530]: 2 links" "$(svg_count "$svg" 'link_large_68_')" 2
+equal "one node per bin" "$(svg_count "$svg" 'bin_')" 5
+equal "one head arrow per bin" "$(svg_count "$svg" 'head_')" 5
+equal "one arrow back to the header per doubly-linked bin" "$(svg_count "$svg" 'end_')" 3
+equal "the nextsize ring of two sizes: 2 arrows" "$(svg_count "$svg" 'nextsize_')" 2
+equal "no cut links in a sound heap" "$(svg_count "$svg" 'cut_')" 0
+f3=$(awk '$1 == "f3" { print substr($2, 3) }' "$WORK/names.txt")
+f2=$(awk '$1 == "f2" { print substr($2, 3) }' "$WORK/names.txt")
+check "the head arrow of fastbins[0x30] goes to f3" grep -q "<title>b_fast_1&#45;&gt;c_$f3</title>" "$svg"
+edge_title() { # the <title> of edge ID in SVG, "tail->head" without ports
+    grep -A1 "<g id=\"$2\" class=\"edge\">" "$1" | sed -n 's/^<title>\(.*\)<\/title>$/\1/p' | sed 's/:[nsew]//g'
+}
+equal "the first fastbins[0x30] link goes from f3 to f2" "$(edge_title "$svg" link_fast_1_0)" "c_$f3&#45;&gt;c_$f2"
+check "links are labelled with their bin" grep -q '>fastbins\[0x30\]</text>' "$svg"
+check "the legend names the states" grep -q '>free, in no bin</text>' "$svg"
+
+# ---- steps -------------------------------------------------------------------------------
+mkdir -p "$WORK/steps"
+"$MAKE_DUMP" -s "$WORK/steps" >/dev/null || fail "make_dump -s failed"
+check "the three step dumps validate" validates "$WORK/steps/step1.json" "$WORK/steps/step2.json" "$WORK/steps/step3.json"
+check "heapviz -d draws three steps" \
+    "$HEAPVIZ" -d "$WORK/out" "$WORK/steps/step1.json" "$WORK/steps/step2.json" "$WORK/steps/step3.json" >/dev/null
+equal "three dumps give three SVGs" "$(cd "$WORK/out" 2>/dev/null && ls | tr '\n' ' ')" "step-001.svg step-002.svg step-003.svg "
+equal "step 1: everything in use, no bins" "$(svg_count "$WORK/out/step-001.svg" 'bin_')" 0
+equal "step 2: five chunks in the unsorted bin, 4 links" "$(svg_count "$WORK/out/step-002.svg" 'link_unsorted_1_')" 4
+equal "step 3: the known heap's links" "$(svg_count "$WORK/out/step-003.svg" 'link_')" 6
+check "each step says which it is" grep -q 'step 2 of 3' "$WORK/out/step-002.svg"
+
+# ---- damage ------------------------------------------------------------------------------
+"$MAKE_DUMP" -x "$WORK/damaged.json" >/dev/null || fail "make_dump -x failed"
+check "a damaged dump validates (the damage texts are the schema's)" validates "$WORK/damaged.json"
+check "heapviz draws a damaged heap" "$HEAPVIZ" -o "$WORK/damaged.svg" "$WORK/damaged.json" >/dev/null
+equal "the fastbin loop and the small bin's fd outside are cut links" "$(svg_count "$WORK/damaged.svg" 'cut_')" 2
+equal "the address outside the heap is a node" "$(svg_count "$WORK/damaged.svg" 'outside_0xdeadbeef0')" 1
+check "the damaged chunk says what is wrong" grep -q '!! size is not a chunk' "$WORK/damaged.svg"
+equal "one node per chunk, damaged heap too" "$(svg_count "$WORK/damaged.svg" 'chunk_0x')" \
+    "$(count "$WORK/damaged.json" 'len(a["chunks"])')"
+
+# ---- a thread arena --------------------------------------------------------------------
+"$MAKE_DUMP" -t "$WORK/thread.json" >/dev/null || fail "make_dump -t failed"
+check "a dump with a thread arena validates" validates "$WORK/thread.json"
+equal "the thread arena is arena 1, kind thread" "$(count "$WORK/thread.json" 'a["kind"]' 1)" thread
+check "heapviz --arena 1 draws it" "$HEAPVIZ" --arena 1 -o "$WORK/thread.svg" "$WORK/thread.json" >/dev/null
+equal "arena 1: one node per chunk" "$(svg_count "$WORK/thread.svg" 'chunk_0x')" \
+    "$(count "$WORK/thread.json" 'len(a["chunks"])' 1)"
+
+# ---- thousands of chunks -------------------------------------------------------------------
+"$MAKE_DUMP" -m "$WORK/many.json" >/dev/null || fail "make_dump -m failed"
+check "a dump of thousands of chunks validates" validates "$WORK/many.json"
+check "heapviz draws it" "$HEAPVIZ" -o "$WORK/many.svg" "$WORK/many.json" >/dev/null
+boxes=$(($(svg_count "$WORK/many.svg" 'chunk_0x') + $(svg_count "$WORK/many.svg" 'run_')))
+check "runs in use are collapsed: $boxes boxes for $(count "$WORK/many.json" 'len(a["chunks"])') chunks" \
+    test "$boxes" -le 200 -a "$(svg_count "$WORK/many.svg" 'run_')" -gt 0
+check "and the title says so" grep -q 'collapsed into' "$WORK/many.svg"
+"$HEAPVIZ" --max-chunks 0 -o "$WORK/many.dot" "$WORK/many.json" >/dev/null
+equal "--max-chunks 0 keeps every chunk (the .dot source)" "$(grep -c 'id="chunk_0x' "$WORK/many.dot")" \
+    "$(count "$WORK/many.json" 'len(a["chunks"])')"
+
+# ---- bad input -------------------------------------------------------------------------------
+refuses() { # refuses DESCRIPTION MESSAGE-REGEX heapviz-args...
+    local what=$1 msg=$2
+    shift 2
+    rm -f "$WORK/bad.svg"
+    if "$HEAPVIZ" -o "$WORK/bad.svg" "$@" 2>"$WORK/err" >/dev/null; then
+        fail "$what: accepted"
+    elif ! grep -Eq "$msg" "$WORK/err"; then
+        fail "$what: the message was: $(cat "$WORK/err")"
+    elif [[ -e $WORK/bad.svg ]]; then
+        fail "$what: a picture was written all the same"
+    else
+        ok "$what: $(head -c 100 "$WORK/err")"
+    fi
+}
+echo 'this is not JSON' >"$WORK/notjson.json"
+sed 's/"version": 1/"version": 2/' "$WORK/heap.json" >"$WORK/v2.json"
+refuses "not JSON" "^heapviz: .*/notjson.json: not JSON" "$WORK/notjson.json"
+refuses "another version" "^heapviz: .*/v2.json: dump version 2" "$WORK/v2.json"
+refuses "no such arena" "^heapviz: .*/heap.json: no arena 7" --arena 7 "$WORK/heap.json"
+refuses "no such file" "^heapviz: .*/nothere.json: cannot read" "$WORK/nothere.json"
+rm -rf "$WORK/out2"
+if "$HEAPVIZ" -d "$WORK/out2" "$WORK/heap.json" "$WORK/notjson.json" >/dev/null 2>&1 || [[ -e $WORK/out2/step-001.svg ]]; then
+    fail "-d with a bad dump among good ones draws nothing"
+else
+    ok "-d with a bad dump among good ones draws nothing"
+fi
+
+finish
