@@ -15,6 +15,9 @@
 # kept otherwise.
 set -u
 
+# The repository, for the shared input generators in bench/workloads.
+repo_root=$(cd "$(dirname "$0")/.." && pwd)
+
 # C locale everywhere: the same collation and messages in both runs.
 export LC_ALL=C
 export PYTHONHASHSEED=0
@@ -80,36 +83,6 @@ pick_python() {
 
 # ---- inputs (generated once, plainly) --------------------------------------
 
-# 3000 functions, each with its own struct, a switch and string literals,
-# and a main that calls them all through a table and prints a checksum.
-gen_c_source() {
-    awk -v n=3000 'BEGIN {
-        print "#include <stdio.h>\n#include <string.h>\n"
-        for (i = 0; i < n; i++) {
-            printf "struct s%d { int a; long b; char name[16]; double d; };\n", i
-            printf "static const char *const msg%d[] = { \"alpha%d\", \"beta %d\", \"gamma-%d\", \"delta/%d\" };\n", i, i, i, i, i
-            printf "long f%d(long x);\nlong f%d(long x)\n{\n", i, i
-            printf "    struct s%d v = { (int)(x * %d), x ^ %d, \"n%d\", x * 0.5 };\n", i, i % 97 + 3, i * 7919, i
-            print  "    long r = 0;"
-            printf "    switch ((x + %d) %% 7) {\n", i
-            printf "    case 0: r = v.a + (long)strlen(msg%d[x %% 4]); break;\n", i
-            printf "    case 1: r = v.b * 3 - %d; break;\n", i
-            print  "    case 2: for (int k = 0; k < (int)(x % 13); k++) r += k * v.a; break;"
-            print  "    case 3: r = (long)v.d + v.name[1]; break;"
-            printf "    case 4: r = msg%d[(x / 3) %% 4][0] * %d; break;\n", i, i + 1
-            if (i > 0) printf "    case 5: r = f%d(x / 2) + 1; break;\n", i - 1
-            print  "    default: r = -x; break;\n    }\n    return r + v.name[0];\n}\n"
-        }
-        print "static long (*const table[])(long) = {"
-        for (i = 0; i < n; i++) printf "    f%d,\n", i
-        print "};\n\nint main(void)\n{\n    unsigned long total = 0;"
-        print "    for (long x = 0; x < 100; x++)"
-        print "        for (unsigned i = 0; i < sizeof table / sizeof table[0]; i++)"
-        print "            total = total * 31 + (unsigned long)table[i](x);"
-        print "    printf(\"%lu\\n\", total);\n    return 0;\n}"
-    }'
-}
-
 # Lines of "word number payload" from a fixed linear congruential generator;
 # awk function shared by the generators below.
 LINES_AWK='
@@ -145,7 +118,7 @@ make_inputs() {
     inputs=$work/inputs
     export inputs
     mkdir -p "$inputs/tree"
-    gen_c_source >"$inputs/gen.c"
+    "$repo_root/bench/workloads/gen_c_source.sh" 3000 >"$inputs/gen.c"
     gen_lines 300000 >"$inputs/lines.txt"
     # ~40 MB for xz: large enough for several blocks, so both threads work.
     for _ in 1 2 3; do cat "$inputs/lines.txt"; done >"$inputs/big.txt"

@@ -39,7 +39,7 @@ gnuplot <<GNUPLOT
 set title "$name: memory held by each allocator"
 set xlabel "operations (malloc-family calls, in trace order)"
 set ylabel "MiB"
-set key top left box opaque
+set key below horizontal
 set grid
 set format x "%.0s%c"
 set yrange [0:*]

@@ -25,7 +25,7 @@ function ratio(x, base) { return base > 0 ? sprintf("(%.2f)", x / base) : "" }
 }
 
 END {
-    fmt = "%-20s %-10s %10s %12s %-10s %12s %-7s %-9s %-8s %9s %-7s\n"
+    fmt = "%-20s %-10s %10s %12s %-10s %12s %-7s %-9s %-8s %9s %s\n"
     printf fmt, "workload", "allocator", "peak live", "peak footpr", "(x glibc)", "peak RSS", "(x gl.)", \
         "frag peak", "frag avg", "time", "(x gl.)"
     for (r = 1; r <= n; r++) {
