@@ -37,7 +37,7 @@ FLAGS_STAMP  := $(BUILD)/flags.$(shell echo '$(CC) $(CFLAGS)' | cksum | cut -d' 
 
 LIBS := $(BUILD)/libarenalloc.so $(BUILD)/libarenalloc-prefixed.a $(BUILD)/libarenalloc-prefixed.so
 
-.PHONY: all check demo record compare tour clean deps test-programs unit real fidelity
+.PHONY: all check demo record compare tour tour-check clean deps test-programs unit real fidelity
 all: $(LIBS)
 
 $(FLAGS_STAMP):
@@ -87,9 +87,10 @@ deps:
 	@tests/install-deps.sh
 
 # Real programs under LD_PRELOAD, address fidelity against glibc, glibc's own
-# malloc tests under LD_PRELOAD, then the
-# random and threaded stress tests in the DEBUG build (heap checker after every
-# call), then every Check suite in the default build.
+# malloc tests under LD_PRELOAD, then the random and threaded stress tests in the
+# DEBUG build (heap checker after every call), every Check suite in the default
+# build, the trace tools, the diagrams, the tour, the gdb commands, and last the
+# Windows build under Wine.
 check: deps
 	@$(MAKE) --no-print-directory all test-programs
 	@tests/real_programs.sh $(BUILD)/libarenalloc.so
@@ -100,6 +101,7 @@ check: deps
 	ARENALLOC_STRESS_OPS=10000 CK_RUN_SUITE=stress $(BUILD)/debug/tests/check_main
 	@$(MAKE) --no-print-directory $(BUILD)/tests/check_main
 	$(BUILD)/tests/check_main
+	@$(MAKE) --no-print-directory trace-check heapviz-check tour-check gdb-check
 
 # ---- the demo: memory use of the same programs under each allocator -----------
 # Bundled traces of real programs (bench/workloads, see its README) and the
@@ -146,6 +148,11 @@ tour: deps
 	$(BUILD)/tools/arena-tour $(BUILD)/tour
 	@tools/heapviz -d $(BUILD)/tour $(BUILD)/tour/step-*.json
 	@echo "pictures of every step: $(BUILD)/tour/step-NNN.svg"
+
+tour-check: $(BUILD)/tools/arena-tour
+	@tests/tour/run.sh $(BUILD)
+
+include tests/gdb/gdb.mk
 
 clean:
 	rm -rf $(BUILD)

@@ -8,6 +8,10 @@
 
 #include "include/arenalloc.h"
 
+/* At most this many arenas are dumped: the cap on a machine of 512 cores, and
+   a bound on the walk should the ring itself be damaged. */
+#define MAX_DUMP_ARENAS 4096
+
 static int count_arenas(void)
 {
     int n = 0;
@@ -15,7 +19,7 @@ static int count_arenas(void)
     do {
         n++;
         av = next_arena(av);
-    } while (av != &main_arena);
+    } while (av != &main_arena && av != NULL && n < MAX_DUMP_ARENAS);
     return n;
 }
 
@@ -62,7 +66,7 @@ static bool read_heap(struct heap_dump *d, bool with_chunks)
 
     bool ok = true;
     mstate av = &main_arena;
-    for (int i = 0; i < n && ok; i++, av = next_arena(av)) {
+    for (int i = 0; i < n && ok && av != NULL; i++, av = next_arena(av)) {
         struct arena_dump *a = &d->arenas[d->narenas++];
         a->index = i;
         os_lock(&av->mutex);

@@ -2,10 +2,10 @@
  * dump_text.c - the heap as text, in the manner of pwndbg's `arenas`, `heap`
  * and `bins`, but one line per chunk so a whole heap reads as a table:
  *
- *   arena 0: main_arena 0x7ffff7f9cc80, 1 region (0x555555559000), top ...
+ *   arena 0: main_arena 0x7ffff7f9cc80, regions 0x555555559000, top ...
  *   chunks of arena 0
- *     0x555555559000   0x290    in use                PREV_INUSE
- *     0x555555559290   0x20     fastbins[0x20]        PREV_INUSE    fd 0x0
+ *     0x555555559000   0x290    in use                     PREV_INUSE
+ *     0x555555559290   0x20     fastbins[0x20]             PREV_INUSE    fd 0x0
  *   bins of arena 0
  *   fastbins
  *     0x20: 0x555555559290 -> 0x0
@@ -97,7 +97,7 @@ static void print_chunk(FILE *out, const struct snap_chunk *c)
                  "fd 0x%" PRIxPTR " bk 0x%" PRIxPTR " fd_nextsize 0x%" PRIxPTR " bk_nextsize 0x%" PRIxPTR, c->fd,
                  c->bk, c->fd_nextsize, c->bk_nextsize);
 
-    int n = snprintf(line, sizeof line, "  0x%-14" PRIxPTR " 0x%-6zx %-24s %-28s %s", c->addr, size, state,
+    int n = snprintf(line, sizeof line, "  0x%-14" PRIxPTR " 0x%-6zx %-26s %-28s %s", c->addr, size, state,
                      chunk_flag_names(c->size_field, flags), links);
     if (c->damage != NULL && n > 0 && (size_t)n < sizeof line)
         snprintf(line + n, sizeof line - (size_t)n, "  !! %s", c->damage);

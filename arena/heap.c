@@ -125,7 +125,7 @@ int arena_regions(mstate av, struct heap_region *regions, int max)
 {
     int n = 0;
     if (av == &main_arena) {
-        for (; n < main_nsegments && n < max; n++)
+        for (; n < main_nsegments && n < MAX_MAIN_SEGMENTS && n < max; n++)
             regions[n] = (struct heap_region){(mchunkptr)main_segments[n], NULL};
         return n;
     }

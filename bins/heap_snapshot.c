@@ -123,6 +123,13 @@ static struct snap_chunk *find_chunk(struct heap_snapshot *s, uintptr_t a)
     return NULL;
 }
 
+/* Marks chunk c as damaged; the first thing found wrong with it is kept. */
+static void mark(struct snap_chunk *c, const char *damage)
+{
+    if (c->damage == NULL)
+        c->damage = damage;
+}
+
 static enum chunk_state state_of(enum bin_kind kind)
 {
     static const enum chunk_state states[] = {CHUNK_FASTBIN, CHUNK_UNSORTED, CHUNK_SMALLBIN, CHUNK_LARGEBIN};
@@ -153,7 +160,7 @@ static struct snap_chunk *take_link(struct heap_snapshot *s, struct snap_bin *b,
         return NULL;
     }
     if ((b->kind == BIN_FAST) != (c->state == CHUNK_IN_USE))
-        c->damage = b->kind == BIN_FAST ? "in a fastbin but not marked in use" : "in a bin but marked in use";
+        mark(c, b->kind == BIN_FAST ? "in a fastbin but not marked in use" : "in a bin but marked in use");
     c->state = state_of(b->kind);
     c->bin = (int)b->index;
     s->links[s->nlinks++] = a;
@@ -173,7 +180,7 @@ static void walk_fastbin(struct walk *w, unsigned i)
         if (c == NULL)
             break;
         if (fastbin_index(chunksize(p)) != i)
-            c->damage = "its size does not belong to this fastbin";
+            mark(c, "its size does not belong to this fastbin");
         p = reveal_ptr(&p->fd);
         c->fd = (uintptr_t)p;
     }
@@ -216,9 +223,9 @@ static void walk_bin(struct walk *w, unsigned i)
         c->fd = (uintptr_t)p->fd;
         c->bk = (uintptr_t)p->bk;
         if (p->bk != prev)
-            c->damage = "its bk does not point to the chunk before it";
+            mark(c, "its bk does not point to the chunk before it");
         else if (i > 1 && bin_index(chunksize(p)) != i)
-            c->damage = "its size does not belong to this bin";
+            mark(c, "its size does not belong to this bin");
         if (kind == BIN_LARGE) {
             c->fd_nextsize = (uintptr_t)p->fd_nextsize;
             c->bk_nextsize = (uintptr_t)p->bk_nextsize;

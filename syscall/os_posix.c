@@ -77,12 +77,23 @@ static inline void *mmap_or_null(void *addr, size_t size, int prot, int flags)
     return p == MAP_FAILED ? NULL : p;
 }
 
+/* An inaccessible reservation, left out of core dumps: the prefixed build
+   reserves 64 GiB for its emulated brk, and a core file (or gdb's gcore) would
+   otherwise write every byte of it.  os_commit puts committed pages back in. */
+static void *reserve_at(void *addr, size_t size, int flags)
+{
+    void *p = mmap_or_null(addr, size, PROT_NONE, flags | MAP_NORESERVE);
+    if (p != NULL)
+        madvise(p, size, MADV_DONTDUMP); /* a core file may be larger; nothing else */
+    return p;
+}
+
 void *os_reserve(size_t size)
 {
     /* MAP_NORESERVE: inaccessible pages cannot be dirtied, so there is nothing
        to charge against the system's commit limit until os_commit makes them
        writable. */
-    return mmap_or_null(NULL, size, PROT_NONE, MAP_NORESERVE);
+    return reserve_at(NULL, size, 0);
 }
 
 void *os_map(size_t size)
@@ -119,7 +130,7 @@ void *os_reserve_aligned(size_t size, size_t alignment)
        an aligned run of size bytes: map that many, then give back what lies
        before and after the aligned run. */
     size_t total = size + alignment;
-    char *base = mmap_or_null(NULL, total, PROT_NONE, MAP_NORESERVE);
+    char *base = reserve_at(NULL, total, 0);
     if (base == NULL)
         return NULL;
     char *aligned = (char *)(((uintptr_t)base + alignment - 1) & ~(uintptr_t)(alignment - 1));
@@ -139,7 +150,10 @@ bool os_commit(void *addr, size_t size)
     /* The first write to each page faults in a fresh zeroed page; under strict
        overcommit (vm.overcommit_memory=2) this is where the charge is taken, so
        this is where "out of memory" shows up. */
-    return mprotect(addr, size, PROT_READ | PROT_WRITE) == 0;
+    if (mprotect(addr, size, PROT_READ | PROT_WRITE) != 0)
+        return false;
+    madvise(addr, size, MADV_DODUMP); /* see reserve_at */
+    return true;
 }
 
 bool os_decommit(void *addr, size_t size)
@@ -152,7 +166,7 @@ bool os_decommit(void *addr, size_t size)
        call - what decommit means on Windows, and what glibc's shrink_heap does
        under strict overcommit for the same reason.  The addresses never stop being ours: MAP_FIXED
        replaces the mapping in place. */
-    return mmap_or_null(addr, size, PROT_NONE, MAP_FIXED | MAP_NORESERVE) == addr;
+    return reserve_at(addr, size, MAP_FIXED) == addr;
 }
 
 bool os_discard(void *addr, size_t size)

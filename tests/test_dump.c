@@ -393,8 +393,8 @@ START_TEST(text_lines)
     HAS("arena 0: main_arena %#lx, regions %#lx, top %#lx (size %#zx), system_mem %#zx", (unsigned long)&main_arena,
         (unsigned long)first, (unsigned long)main_arena.top, (size_t)chunksize(main_arena.top), (size_t)main_arena.system_mem);
     HAS("chunks of arena 0\n");
-    HAS("\n  0x%-14lx 0x%-6x %-24s %s", (unsigned long)ch(k.f3), 0x30, "fastbins[0x30]", "PREV_INUSE");
-    HAS("\n  0x%-14lx 0x%-6x %-24s %-28s fd 0x%lx bk 0x%lx\n", (unsigned long)ch(k.s2), 0x1f0, "smallbins[0x1f0]",
+    HAS("\n  0x%-14lx 0x%-6x %-26s %s", (unsigned long)ch(k.f3), 0x30, "fastbins[0x30]", "PREV_INUSE");
+    HAS("\n  0x%-14lx 0x%-6x %-26s %-28s fd 0x%lx bk 0x%lx\n", (unsigned long)ch(k.s2), 0x1f0, "smallbins[0x1f0]",
         "PREV_INUSE", (unsigned long)ch(k.s1), (unsigned long)header(31));
     HAS("\n  0x%-14lx 0x%-6x in use\n", (unsigned long)ch(k.guard[2]), 0x20); /* no flags: trailing blanks cut */
     HAS("\n  0x%-14lx 0x%-6x top ", (unsigned long)main_arena.top, (unsigned)chunksize(main_arena.top));
