@@ -102,6 +102,7 @@ check: deps
 	@$(MAKE) --no-print-directory $(BUILD)/tests/check_main
 	$(BUILD)/tests/check_main
 	@$(MAKE) --no-print-directory trace-check heapviz-check tour-check gdb-check
+	@$(MAKE) --no-print-directory wincheck
 
 # ---- the demo: memory use of the same programs under each allocator -----------
 # Bundled traces of real programs (bench/workloads, see its README) and the
@@ -153,6 +154,7 @@ tour-check: $(BUILD)/tools/arena-tour
 	@tests/tour/run.sh $(BUILD)
 
 include tests/gdb/gdb.mk
+include tests/windows/windows.mk
 
 clean:
 	rm -rf $(BUILD)

@@ -46,7 +46,7 @@ static mstate free_list;       /* arenas no thread is attached to */
 static size_t narenas = 1;     /* arenas in the ring, main_arena included */
 
 /* glibc's NARENAS_FROM_NCORES: 8 arenas per core on 64-bit. */
-static size_t narenas_from_ncores(size_t n) { return n * (sizeof(long) == 4 ? 2 : 8); }
+static size_t narenas_from_ncores(size_t n) { return n * (sizeof(void *) == 4 ? 2 : 8); }
 
 /* ---- attaching a thread to an arena ------------------------------------------------ */
 

@@ -24,8 +24,9 @@
  */
 #include "arena/tunables.h"
 
-#include <malloc.h>
 #include <string.h>
+
+#include "include/arenalloc.h" /* the M_* constants: <malloc.h>'s, or its own on Windows */
 
 #include "arena/arena.h"
 #include "arena/stomp.h"

@@ -15,7 +15,9 @@
 #ifndef ARENALLOC_H
 #define ARENALLOC_H
 
+#ifndef _WIN32
 #include <malloc.h> /* struct mallinfo, struct mallinfo2, the M_* constants */
+#endif
 #include <stddef.h>
 #include <stdio.h>
 
@@ -27,6 +29,29 @@ extern "C" {
 #define ARENALLOC_API __attribute__((visibility("default")))
 #else
 #define ARENALLOC_API
+#endif
+
+#ifdef _WIN32
+/* Windows's <malloc.h> is not glibc's: it has neither the mallinfo structures
+   nor the mallopt parameters.  Here they are, with glibc 2.36's fields and
+   values, so one program's settings mean the same on both systems.
+   arena/mallinfo.c says what each figure counts. */
+struct mallinfo2 {
+    size_t arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
+};
+struct mallinfo {
+    int arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
+};
+
+#define M_MXFAST         1
+#define M_TRIM_THRESHOLD -1
+#define M_TOP_PAD        -2
+#define M_MMAP_THRESHOLD -3
+#define M_MMAP_MAX       -4
+#define M_CHECK_ACTION   -5
+#define M_PERTURB        -6
+#define M_ARENA_TEST     -7
+#define M_ARENA_MAX      -8
 #endif
 
 /* The standard allocation functions (C11, POSIX and glibc). */

@@ -3,8 +3,8 @@
  *
  * This is the only interface between the allocator and the OS.  Nothing above
  * syscall/ includes a system header that maps, protects or locks memory; it asks
- * here.  One implementation per OS: os_posix.c (Linux and other POSIX systems) and,
- * later, os_windows.c.  The emulated brk (brk_emulated.c) is written on top of the
+ * here.  One implementation per OS: os_posix.c (Linux and other POSIX systems) and
+ * os_windows.c.  The emulated brk (brk_emulated.c) is written on top of the
  * functions below and so works on every OS.
  *
  * The vocabulary is that of an OS that separates address space from memory
@@ -46,8 +46,15 @@ void *os_map(size_t size);
 /* Reserves `size` bytes at an address that is a multiple of `alignment` (a power
    of two from the page size to 64 MiB).  The range is inaccessible, as with
    os_reserve; `size` is rounded up to whole pages.  On POSIX: map size +
-   alignment, unmap the unaligned head and tail.  Returns NULL on failure, and for
-   a size of 0 or an alignment outside that range. */
+   alignment, unmap the unaligned head and tail.  On Windows: VirtualAlloc2 with
+   an alignment requirement, else reserve-release-re-reserve at the aligned
+   address, else keep an oversized reservation and hand out its aligned part
+   (os_windows.c).  Returns NULL on failure, and for a size of 0 or an alignment
+   outside that range.
+   The alignment exists so that any pointer into the range, masked with
+   ~(alignment - 1), gives its start (heap_for_ptr).  A size above the alignment
+   breaks that for the range's end: Windows refuses it (NULL, errno EINVAL, and a
+   line on stderr); POSIX still accepts it. */
 void *os_reserve_aligned(size_t size, size_t alignment);
 
 /* Makes [addr, addr + size) readable and writable.  Both page aligned, inside one
@@ -60,16 +67,21 @@ bool os_decommit(void *addr, size_t size);
 
 /* Tells the OS the pages of [addr, addr + size) hold nothing worth keeping; they
    stay accessible and read as zero (or their old contents) when touched again.
-   Used to give back memory inside a heap without unmapping it. */
+   Used to give back memory inside a heap without unmapping it.  (Linux:
+   MADV_DONTNEED, zeros; Windows: MEM_RESET, either.) */
 bool os_discard(void *addr, size_t size);
 
-/* Releases a reservation, or a page-aligned tail or head of one (POSIX can do
-   that; Windows releases only whole reservations).  Returns false on failure. */
+/* Releases a reservation, or a page-aligned tail or head of one.  Returns false
+   on failure.  POSIX unmaps exactly the range given.  Windows frees only whole
+   reservations: a call covering all that os_reserve, os_reserve_aligned or
+   os_map returned frees it; a call for a part decommits that part (its memory
+   goes back at once, its addresses stay reserved until the rest is released in
+   one call covering the whole).  arenalloc always releases whole reservations. */
 bool os_release(void *addr, size_t size);
 
 /* Moves or resizes the mapping at `addr` from `old_size` to `new_size` bytes,
    keeping its contents (mremap on Linux).  Returns the new address, or NULL when
-   the OS cannot do it; the caller then copies. */
+   the OS cannot do it (always, on Windows); the caller then copies. */
 void *os_remap(void *addr, size_t old_size, size_t new_size);
 
 /* ---- brk: the main arena's contiguous heap --------------------------------- */
@@ -91,9 +103,19 @@ void *os_morecore(intptr_t increment);
 /* ---- locks ---------------------------------------------------------------- */
 
 /* A lock is one int, as glibc's arena mutex is, so struct malloc_state keeps
-   glibc's layout.  Zero is unlocked: a static lock needs no initialiser call. */
+   glibc's layout.  Zero is unlocked: a static lock needs no initialiser call.
+   On Windows it is an SRWLOCK: one pointer, also zero when unlocked.  It is
+   declared by shape here, to keep <windows.h> out of the allocator; os_windows.c
+   checks that the two agree. */
+#ifdef _WIN32
+typedef struct {
+    void *srwlock;
+} os_lock_t;
+#define OS_LOCK_INITIALIZER {0}
+#else
 typedef int os_lock_t;
 #define OS_LOCK_INITIALIZER 0
+#endif
 
 void os_lock_init(os_lock_t *lock);
 void os_lock(os_lock_t *lock);
@@ -104,11 +126,14 @@ void os_unlock(os_lock_t *lock);
 
 /* Storage class of a per-thread variable (the thread's arena).  The library is
    built with the initial-exec TLS model, so reading one is a single load and
-   never allocates. */
+   never allocates.  mingw-w64's GCC emulates TLS instead: a thread's first
+   access allocates its copy with the C runtime's malloc (not arenalloc's: the
+   Windows build exports only the arenalloc_* names). */
 #define OS_THREAD_LOCAL _Thread_local
 
 /* Registers `fn`, to be called when a thread that called os_thread_exit_arm()
-   exits (once per arming).  Call once, before arming.  Returns false on failure. */
+   exits (once per arming).  Call once, before arming.  Returns false on failure.
+   (POSIX: a pthread key's destructor; Windows: a fiber-local slot's callback.) */
 bool os_thread_exit_hook(void (*fn)(void));
 
 /* Asks for the exit hook to run when the calling thread exits. */
@@ -127,22 +152,27 @@ int os_ncpus(void);
    child), so locks held by other threads do not stay locked in the child.  Only
    one set: a second call replaces the first.  In a process with threads the
    handlers run with the C library's stdio list lock held, the order glibc's own
-   malloc keeps (see os_posix.c).  Returns false on failure. */
+   malloc keeps (see os_posix.c).  Returns false on failure.  Windows has no
+   fork: nothing is registered, and the answer is true. */
 bool os_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
 
 /* Defers thread cancellation (POSIX cancellation points such as write) until
    os_restore_cancel: for reports that must come out whole.  Returns the state
-   to restore. */
+   to restore.  Windows has no cancellation: both do nothing. */
 int os_disable_cancel(void);
 void os_restore_cancel(int old);
 
-/* Reads an environment variable without allocating; NULL when unset. */
+/* Reads an environment variable without allocating; NULL when unset.  On
+   Windows the value is copied into a buffer of the calling thread, valid until
+   its next os_getenv; a value longer than 4095 bytes counts as unset. */
 const char *os_getenv(const char *name);
 
 /* Writes a message to standard error without allocating. */
 void os_write_error(const char *message);
 
-/* Ends the process abnormally (SIGABRT), as abort() does, without allocating. */
+/* Ends the process abnormally (SIGABRT), as abort() does, without allocating.
+   On Windows, which has no signals: TerminateProcess with exit code 3
+   (abort's code there), running no exit callbacks and no handler. */
 _Noreturn void os_abort(void);
 
 #endif /* ARENALLOC_SYSCALL_OS_H */

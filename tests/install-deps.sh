@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # install-deps.sh - installs what `make check` needs on a Debian machine, only
 # what is missing.  Needs root (or sudo) only when something is missing.
-# `install-deps.sh demo` installs what `make demo` needs instead.
+# `install-deps.sh demo` installs what `make demo` needs instead, and
+# `install-deps.sh windows` what `make wincheck` needs: the mingw-w64 cross
+# compiler and Wine (64-bit; no display needed).
 set -eu
 
 # command-or-file  Debian package
@@ -32,6 +34,14 @@ if [[ $mode == demo ]]; then
         "$libdir/libjemalloc.so.2:libjemalloc2"
         "$libdir/libmimalloc.so.2:libmimalloc2.0"
         "$libdir/libtcmalloc_minimal.so.4:libtcmalloc-minimal4"
+    )
+fi
+
+if [[ $mode == windows ]]; then
+    needs=(
+        "x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64"
+        "wine:wine"
+        "/usr/lib/wine/wine64:wine64"
     )
 fi
 
