@@ -21,20 +21,23 @@ needs=(
     "/usr/include/cjson/cJSON.h:libcjson-dev"
     "dot:graphviz"
     "/usr/lib/python3/dist-packages/jsonschema/__init__.py:python3-jsonschema"
+    "gdb:gdb"
+)
+
+# The allocators make demo compares with; the trace tests replay on them too.
+libdir=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+other_allocators=(
+    "$libdir/libjemalloc.so.2:libjemalloc2"
+    "$libdir/libmimalloc.so.2:libmimalloc2.0"
+    "$libdir/libtcmalloc_minimal.so.4:libtcmalloc-minimal4"
 )
 
 mode=${1:-check}
+if [[ $mode == check ]]; then
+    needs+=("${other_allocators[@]}")
+fi
 if [[ $mode == demo ]]; then
-    libdir=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
-    needs=(
-        "cc:gcc"
-        "make:make"
-        "xz:xz-utils"
-        "gnuplot:gnuplot-nox"
-        "$libdir/libjemalloc.so.2:libjemalloc2"
-        "$libdir/libmimalloc.so.2:libmimalloc2.0"
-        "$libdir/libtcmalloc_minimal.so.4:libtcmalloc-minimal4"
-    )
+    needs=("cc:gcc" "make:make" "xz:xz-utils" "gnuplot:gnuplot-nox" "${other_allocators[@]}")
 fi
 
 if [[ $mode == windows ]]; then
