@@ -44,5 +44,6 @@ END {
     print ""
     print "footprint: the allocator's own count of the memory it holds (mallinfo2: arena + hblkhd);"
     print "  * marks an allocator without mallinfo2, whose footprint is its resident memory (RSS)."
-    print "frag: footprint / live bytes, at the peak and averaged over the run.  RSS counts from the replay's start."
+    print "frag: footprint / live bytes, at the peak, and averaged over the run while at least a tenth of the"
+    print "  peak is live.  RSS counts from the replay's start."
 }

@@ -623,7 +623,10 @@ static void print_summary(uint64_t replay_ns)
             continue;
         peak_footprint = s->footprint > peak_footprint ? s->footprint : peak_footprint;
         peak_rss = s->rss > peak_rss ? s->rss : peak_rss;
-        if (s->live > 0) {
+        /* frag_avg: over the samples with at least a tenth of the peak live, or
+           the nearly empty heap of a run's first and last moments, where a few
+           bytes live sit in a whole page, would outweigh the rest. */
+        if (s->live > 0 && s->live >= T.peak_live / 10) {
             ratios += (double)s->footprint / (double)s->live;
             with_live++;
         }
