@@ -7,8 +7,11 @@
 set -eu
 
 # command-or-file  Debian package
+# gcc only recommends the C library's headers, which --no-install-recommends
+# would leave out.
 needs=(
     "cc:gcc"
+    "/usr/include/stdio.h:libc6-dev"
     "make:make"
     "pkg-config:pkg-config"
     "/usr/include/check.h:check"
@@ -37,7 +40,8 @@ if [[ $mode == check ]]; then
     needs+=("${other_allocators[@]}")
 fi
 if [[ $mode == demo ]]; then
-    needs=("cc:gcc" "make:make" "xz:xz-utils" "gnuplot:gnuplot-nox" "${other_allocators[@]}")
+    needs=("cc:gcc" "/usr/include/stdio.h:libc6-dev" "make:make" "xz:xz-utils" "gnuplot:gnuplot-nox"
+           "${other_allocators[@]}")
 fi
 
 if [[ $mode == windows ]]; then
@@ -60,7 +64,7 @@ for entry in "${needs[@]}"; do
 done
 
 # Check's pkg-config file ships in the same package as its header.
-if [[ $mode == check ]] && ! pkg-config --exists check 2>/dev/null; then
+if [[ $mode == check && -e /usr/include/check.h ]] && ! pkg-config --exists check 2>/dev/null; then
     missing+=(check)
 fi
 
