@@ -148,7 +148,10 @@ tour: deps
 	@rm -rf $(BUILD)/tour && mkdir -p $(BUILD)/tour
 	$(BUILD)/tools/arena-tour $(BUILD)/tour
 	@tools/heapviz -d $(BUILD)/tour $(BUILD)/tour/step-*.json
-	@echo "pictures of every step: $(BUILD)/tour/step-NNN.svg"
+	@for f in $(BUILD)/tour/step-*.json; do \
+	    if grep -q '"kind": "thread"' $$f; then tools/heapviz --arena 1 -o $${f%.json}-arena1.svg $$f || exit 1; fi; \
+	done
+	@echo "pictures of every step: $(BUILD)/tour/step-NNN.svg (main_arena), step-NNN-arena1.svg (the thread arena)"
 
 tour-check: $(BUILD)/tools/arena-tour
 	@tests/tour/run.sh $(BUILD)
