@@ -1,7 +1,7 @@
 /*
  * heap_snapshot.c - reading one arena into a heap_snapshot (see heap_snapshot.h).
  *
- * Three steps: walk the regions once to count the chunks, map scratch memory for
+ * Four steps: walk the regions once to count the chunks, map scratch memory for
  * that many, walk again recording each chunk, then follow every bin's list,
  * giving each chunk met there its state.  A link is followed only after it has
  * been found among the chunks of the walk (a binary search), so a damaged link
