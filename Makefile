@@ -37,7 +37,7 @@ FLAGS_STAMP  := $(BUILD)/flags.$(shell echo '$(CC) $(CFLAGS)' | cksum | cut -d' 
 
 LIBS := $(BUILD)/libarenalloc.so $(BUILD)/libarenalloc-prefixed.a $(BUILD)/libarenalloc-prefixed.so
 
-.PHONY: all check demo record compare tour tour-check clean deps test-programs unit real fidelity
+.PHONY: all check demo demo-check record compare tour tour-check clean deps test-programs unit real fidelity
 all: $(LIBS)
 
 $(FLAGS_STAMP):
@@ -101,7 +101,7 @@ check: deps
 	ARENALLOC_STRESS_OPS=10000 CK_RUN_SUITE=stress $(BUILD)/debug/tests/check_main
 	@$(MAKE) --no-print-directory $(BUILD)/tests/check_main
 	$(BUILD)/tests/check_main
-	@$(MAKE) --no-print-directory trace-check heapviz-check tour-check gdb-check
+	@$(MAKE) --no-print-directory trace-check demo-check heapviz-check tour-check gdb-check
 	@$(MAKE) --no-print-directory wincheck
 
 # ---- the demo: memory use of the same programs under each allocator -----------
@@ -120,6 +120,10 @@ demo:
 	@mkdir -p $(DEMO)/traces
 	@for p in $(PATTERNS); do $(BUILD)/tools/arena-synth $$p -o $(DEMO)/traces/$$p.trace || exit 1; done
 	@tools/demo/compare.sh -b $(BUILD) -o $(DEMO) $(WORKLOADS) $(PATTERNS:%=$(DEMO)/traces/%.trace)
+
+# The driver on a small synthetic trace: table rows, ratios, one plotted line each.
+demo-check: all tools
+	@tests/demo/run.sh $(BUILD)
 
 record:
 	@test -n "$(CMD)" || { echo 'usage: make record CMD="program args" [TRACE=out.trace]' >&2; exit 2; }

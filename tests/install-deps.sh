@@ -25,6 +25,7 @@ needs=(
     "dot:graphviz"
     "/usr/lib/python3/dist-packages/jsonschema/__init__.py:python3-jsonschema"
     "gdb:gdb"
+    "gnuplot:gnuplot-nox"
 )
 
 # The allocators make demo compares with; the trace tests replay on them too.
