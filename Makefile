@@ -37,7 +37,7 @@ FLAGS_STAMP  := $(BUILD)/flags.$(shell echo '$(CC) $(CFLAGS)' | cksum | cut -d' 
 
 LIBS := $(BUILD)/libarenalloc.so $(BUILD)/libarenalloc-prefixed.a $(BUILD)/libarenalloc-prefixed.so
 
-.PHONY: all check demo demo-check record compare tour tour-check clean deps test-programs unit real fidelity
+.PHONY: all check demo demo-check record compare tour tour-check clean deps test-programs
 all: $(LIBS)
 
 $(FLAGS_STAMP):
@@ -89,8 +89,8 @@ deps:
 # Real programs under LD_PRELOAD, address fidelity against glibc, glibc's own
 # malloc tests under LD_PRELOAD, then the random and threaded stress tests in the
 # DEBUG build (heap checker after every call), every Check suite in the default
-# build, the trace tools, the diagrams, the tour, the gdb commands, and last the
-# Windows build under Wine.
+# build, the trace tools, the demo's driver, the diagrams, the tour, the gdb
+# commands, and last the Windows build under Wine.
 check: deps
 	@$(MAKE) --no-print-directory all test-programs
 	@tests/real_programs.sh $(BUILD)/libarenalloc.so
@@ -105,7 +105,7 @@ check: deps
 	@$(MAKE) --no-print-directory wincheck
 
 # ---- the demo: memory use of the same programs under each allocator -----------
-# Bundled traces of real programs (bench/workloads, see its README) and the
+# Bundled traces of real programs (bench/workloads, recorded by its record.sh) and the
 # synthetic patterns of the fragmentation literature, replayed against arenalloc,
 # glibc, jemalloc, mimalloc and tcmalloc: a table on the terminal, plots in
 # build/demo/.  `make record CMD="..."` traces a program of your own and
