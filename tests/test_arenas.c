@@ -88,35 +88,6 @@ static bool arena_heap_aligned(mstate av)
     return ((uintptr_t)first & (HEAP_MAX_SIZE - 1)) == 0 && heap_for_ptr(av) == first && first->ar_ptr == av;
 }
 
-/* Heaps of thread arena av, from the one holding top back to the first.  With
-   the arena's lock held, or with no thread left that could use it. */
-static int heap_count(mstate av)
-{
-    int n = 0;
-    for (heap_info *h = heap_for_ptr(av->top); h != NULL; h = h->prev)
-        n++;
-    return n;
-}
-
-/* Bytes of arena av in no bin and not top: blocks in use, plus the arena's own
-   headers. */
-static size_t bytes_in_use(mstate av)
-{
-    os_lock(&av->mutex);
-    size_t free_bytes = chunksize(av->top);
-    for (unsigned i = 0; i < NFASTBINS; i++)
-        for (mchunkptr c = av->fastbinsY[i]; c != NULL; c = reveal_ptr(&c->fd))
-            free_bytes += chunksize(c);
-    for (unsigned b = 1; b < NBINS; b++) {
-        mbinptr bin = bin_at(av, b);
-        for (mchunkptr c = bin->fd; c != bin; c = c->fd)
-            free_bytes += chunksize(c);
-    }
-    size_t r = av->system_mem - free_bytes;
-    os_unlock(&av->mutex);
-    return r;
-}
-
 static size_t rss_bytes(void)
 {
     FILE *f = fopen("/proc/self/statm", "r");
@@ -622,7 +593,7 @@ START_TEST(test_many_short_lived_threads_per_thread_policy)
     ck_assert_msg(rss1 < rss0 + (64u << 20), "RSS grew from %zu to %zu bytes", rss0, rss1);
     /* Nothing of the 10,000 threads stayed behind (a per-thread cache structure
        not freed at exit would be 656 bytes each). */
-    ck_assert_uint_lt(bytes_in_use(arena), 16 * 1024);
+    ck_assert_uint_lt(arena_bytes_in_use(arena), 16 * 1024);
     check_ring();
 }
 END_TEST
@@ -642,7 +613,7 @@ START_TEST(test_initialising_thread_exit_frees_tcache)
     pthread_t t;
     start_thread(&t, one_block_thread, NULL);
     join_thread(t);
-    ck_assert_uint_lt(bytes_in_use(&main_arena), sizeof(tcache_perthread_struct));
+    ck_assert_uint_lt(arena_bytes_in_use(&main_arena), sizeof(tcache_perthread_struct));
 }
 END_TEST
 
@@ -759,7 +730,7 @@ START_TEST(test_heap_growth_and_trim)
     for (int i = 0; i < GROW_BLOCKS; i++)
         arenalloc_free(g.blocks[i]);
     ck_assert_ptr_null(arenalloc_check_heap());
-    ck_assert_int_eq(heap_count(av), 1);
+    ck_assert_int_eq(arena_region_count(av), 1);
     ck_assert_ptr_eq(heap_for_ptr(av->top), heaps[n - 1]);
     ck_assert_uint_lt(av->system_mem, before);
     ck_assert_uint_lt(av->system_mem, mp_.top_pad + 64 * 1024); /* trimmed down to the pad */

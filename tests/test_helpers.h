@@ -190,6 +190,8 @@ static inline size_t check_pattern(const unsigned char *p, size_t n, uint64_t ke
 
 #ifdef TEST_HELPERS_ARENA
 #include "arena/arena.h"
+#include "arena/heap.h"
+#include "bins/fastbins.h"
 
 /* The size of the chunk holding mem, through the library's own accessors. */
 static inline size_t csize(const void *mem) { return chunksize(mem2chunk((void *)mem)); }
@@ -220,6 +222,32 @@ static inline size_t arena_count(void)
         a = ring_next(a);
     } while (a != &main_arena);
     return n;
+}
+/* Bytes of arena av in no bin and not top: blocks in use, plus the arena's own
+   headers (heap_info, malloc_state, fenceposts).  Takes av's lock. */
+static inline size_t arena_bytes_in_use(mstate av)
+{
+    os_lock(&av->mutex);
+    size_t free_bytes = chunksize(av->top);
+    for (unsigned i = 0; i < NFASTBINS; i++)
+        for (mchunkptr c = av->fastbinsY[i]; c != NULL; c = reveal_ptr(&c->fd))
+            free_bytes += chunksize(c);
+    for (unsigned b = 1; b < NBINS; b++) {
+        mbinptr bin = bin_at(av, b);
+        for (mchunkptr c = bin->fd; c != bin; c = c->fd)
+            free_bytes += chunksize(c);
+    }
+    size_t r = av->system_mem - free_bytes;
+    os_unlock(&av->mutex);
+    return r;
+}
+
+/* The regions of arena av's memory: main_arena's segments, or a thread arena's
+   heaps.  With the arena's lock held, or with no thread left that could use it. */
+static inline int arena_region_count(mstate av)
+{
+    static struct heap_region regions[MAX_ARENA_REGIONS];
+    return arena_regions(av, regions, MAX_ARENA_REGIONS);
 }
 #endif /* TEST_HELPERS_ARENA */
 

@@ -44,6 +44,7 @@
 #include "include/arenalloc.h"
 #include "syscall/os.h"
 #include "tests/suites.h"
+#define TEST_HELPERS_ARENA
 #include "tests/test_helpers.h"
 
 #define NTHREADS 4
@@ -336,32 +337,6 @@ static void *worker_thread(void *arg)
 
 /* ---- after the run --------------------------------------------------------------------- */
 
-/* Bytes of arena av that are in no bin and not top: blocks still in use, plus
-   the arena's own headers (heap_info, malloc_state, fenceposts).  Counts the
-   arena's regions (heaps) into *regions. */
-static size_t bytes_not_free(mstate av, size_t *regions)
-{
-    os_lock(&av->mutex);
-    size_t free_bytes = chunksize(av->top);
-    for (unsigned i = 0; i < NFASTBINS; i++)
-        for (mchunkptr c = av->fastbinsY[i]; c != NULL; c = reveal_ptr(&c->fd))
-            free_bytes += chunksize(c);
-    for (unsigned b = 1; b < NBINS; b++) {
-        mbinptr bin = bin_at(av, b);
-        for (mchunkptr c = bin->fd; c != bin; c = c->fd)
-            free_bytes += chunksize(c);
-    }
-    if (av == &main_arena) {
-        *regions += (size_t)main_nsegments;
-    } else {
-        for (heap_info *h = heap_for_ptr(av->top); h != NULL; h = h->prev)
-            ++*regions;
-    }
-    size_t r = av->system_mem - free_bytes;
-    os_unlock(&av->mutex);
-    return r;
-}
-
 static void run_stress(int policy)
 {
     ck_assert_int_eq(arenalloc_set_arena_policy(policy), 0);
@@ -429,12 +404,12 @@ static void run_stress(int policy)
     ck_assert_uint_eq(mp_.mmapped_mem, 0);
     mstate av = &main_arena;
     do {
-        size_t regions = 0;
-        size_t in_use = bytes_not_free(av, &regions);
+        size_t regions = (size_t)arena_region_count(av);
+        size_t in_use = arena_bytes_in_use(av);
         size_t headers = (av != &main_arena ? sizeof(struct malloc_state) : 0) + regions * 128;
         ck_assert_msg(in_use <= headers + 1024, "arena %p: %zu bytes in use over %zu regions", (void *)av, in_use,
                       regions);
-        av = __atomic_load_n(&av->next, __ATOMIC_ACQUIRE);
+        av = ring_next(av);
     } while (av != &main_arena);
 
     pthread_barrier_destroy(&S.barrier);
