@@ -4,7 +4,6 @@
 #include "arena/dump.h"
 
 #include <errno.h>
-#include <string.h>
 
 #include "include/arenalloc.h"
 
@@ -102,17 +101,34 @@ int arenalloc_dump(FILE *out, unsigned what, int format)
     return ferror(out) ? -1 : 0;
 }
 
-const char *chunk_flag_names(INTERNAL_SIZE_T size_field, char *buf)
+const char *chunk_flag_names(INTERNAL_SIZE_T size_field, const char *separator, char *buf, size_t len)
 {
     static const struct { INTERNAL_SIZE_T bit; const char *name; } flags[] = {
         {PREV_INUSE, "PREV_INUSE"}, {IS_MMAPPED, "IS_MMAPPED"}, {NON_MAIN_ARENA, "NON_MAIN_ARENA"}};
+    size_t n = 0;
     buf[0] = '\0';
-    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
-        if (!(size_field & flags[i].bit))
-            continue;
-        if (buf[0] != '\0')
-            strcat(buf, " | ");
-        strcat(buf, flags[i].name);
-    }
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        if (size_field & flags[i].bit)
+            n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n > 0 ? separator : "", flags[i].name);
     return buf;
+}
+
+void bin_sizes(enum bin_kind kind, unsigned index, size_t *lo, size_t *hi)
+{
+    switch (kind) {
+    case BIN_FAST:
+        *lo = *hi = (size_t)(index + 2) * MALLOC_ALIGNMENT;
+        break;
+    case BIN_UNSORTED:
+        *lo = MINSIZE;
+        *hi = SIZE_MAX;
+        break;
+    case BIN_SMALL:
+        *lo = *hi = (size_t)index * MALLOC_ALIGNMENT;
+        break;
+    case BIN_LARGE:
+        *lo = bin_lowest_size(index);
+        *hi = index + 1 < NBINS ? bin_lowest_size(index + 1) - MALLOC_ALIGNMENT : SIZE_MAX;
+        break;
+    }
 }

@@ -42,7 +42,12 @@ struct heap_dump {
 void print_dump_text(FILE *out, const struct heap_dump *d, unsigned what);
 void print_dump_json(FILE *out, const struct heap_dump *d, unsigned what);
 
-/* "PREV_INUSE | NON_MAIN_ARENA" for a size word, into buf (at least 48 bytes). */
-const char *chunk_flag_names(INTERNAL_SIZE_T size_field, char *buf);
+/* The names of a size word's flag bits, joined by `separator`, into buf:
+   "PREV_INUSE | NON_MAIN_ARENA" with " | ". */
+const char *chunk_flag_names(INTERNAL_SIZE_T size_field, const char *separator, char *buf, size_t len);
+
+/* The chunk sizes a bin holds, [*lo, *hi]; *hi is SIZE_MAX for the bins with no
+   upper bound (the unsorted bin, the last large bin). */
+void bin_sizes(enum bin_kind kind, unsigned index, size_t *lo, size_t *hi);
 
 #endif /* ARENALLOC_ARENA_DUMP_H */

@@ -43,17 +43,12 @@ static void put_chunk(FILE *out, const struct snap_chunk *c)
 {
     static const char *const states[] = {"in_use", "fastbin", "unsorted", "smallbin",
                                          "largebin", "free", "top", "fencepost"};
-    static const char *const flags[] = {"PREV_INUSE", "IS_MMAPPED", "NON_MAIN_ARENA"};
+    char flags[64];
 
-    fprintf(out, "{\"address\": \"0x%" PRIxPTR "\", \"size\": %zu, \"flags\": [", c->addr,
-            (size_t)(c->size_field & ~(INTERNAL_SIZE_T)SIZE_BITS));
-    const char *sep = "";
-    for (unsigned bit = 0; bit < 3; bit++) {
-        if (c->size_field & ((INTERNAL_SIZE_T)1 << bit)) {
-            fprintf(out, "%s\"%s\"", sep, flags[bit]);
-            sep = ", ";
-        }
-    }
+    /* ["PREV_INUSE", "NON_MAIN_ARENA"]: the names joined by '", "', quoted. */
+    chunk_flag_names(c->size_field, "\", \"", flags, sizeof flags);
+    fprintf(out, "{\"address\": \"0x%" PRIxPTR "\", \"size\": %zu, \"flags\": [%s%s%s", c->addr,
+            (size_t)(c->size_field & ~(INTERNAL_SIZE_T)SIZE_BITS), flags[0] ? "\"" : "", flags, flags[0] ? "\"" : "");
     fprintf(out, "], \"state\": \"%s\"", states[c->state]);
     if (c->bin >= 0)
         fprintf(out, ", \"bin\": %d", c->bin);
@@ -84,20 +79,12 @@ static void put_bin(FILE *out, const struct arena_dump *a, const struct snap_bin
 {
     const struct heap_snapshot *s = &a->snap;
     static const char *const kinds[] = {"fast", "unsorted", "small", "large"};
-    size_t lo = 0, hi = 0;
+    size_t lo, hi;
 
-    if (b->kind == BIN_FAST)
-        lo = hi = (size_t)(b->index + 2) * MALLOC_ALIGNMENT;
-    else if (b->kind == BIN_SMALL)
-        lo = hi = (size_t)b->index * MALLOC_ALIGNMENT;
-    else if (b->kind == BIN_LARGE)
-        lo = bin_lowest_size(b->index), hi = b->index + 1 < NBINS ? bin_lowest_size(b->index + 1) - 16 : 0;
-    else
-        lo = MINSIZE; /* the unsorted bin takes any size */
-
+    bin_sizes(b->kind, b->index, &lo, &hi);
     fprintf(out, "{\"kind\": \"%s\", \"index\": %u, \"size_min\": %zu, \"size_max\": ", kinds[b->kind], b->index,
             lo);
-    if (hi != 0)
+    if (hi != SIZE_MAX)
         fprintf(out, "%zu", hi);
     else
         fprintf(out, "null");

@@ -25,16 +25,16 @@
    large bin, "all" for the unsorted bin. */
 static const char *bin_label(enum bin_kind kind, unsigned index, char *buf, size_t len)
 {
-    if (kind == BIN_FAST)
-        snprintf(buf, len, "0x%zx", (size_t)(index + 2) * MALLOC_ALIGNMENT);
-    else if (kind == BIN_UNSORTED)
+    size_t lo, hi;
+    bin_sizes(kind, index, &lo, &hi);
+    if (kind == BIN_UNSORTED)
         snprintf(buf, len, "all");
-    else if (kind == BIN_SMALL)
-        snprintf(buf, len, "0x%zx", (size_t)index * MALLOC_ALIGNMENT);
-    else if (index + 1 < NBINS)
-        snprintf(buf, len, "0x%zx-0x%zx", bin_lowest_size(index), bin_lowest_size(index + 1) - MALLOC_ALIGNMENT);
+    else if (lo == hi)
+        snprintf(buf, len, "0x%zx", lo);
+    else if (hi == SIZE_MAX)
+        snprintf(buf, len, "0x%zx+", lo);
     else
-        snprintf(buf, len, "0x%zx+", bin_lowest_size(index));
+        snprintf(buf, len, "0x%zx-0x%zx", lo, hi);
     return buf;
 }
 
@@ -98,7 +98,7 @@ static void print_chunk(FILE *out, const struct snap_chunk *c)
                  c->bk, c->fd_nextsize, c->bk_nextsize);
 
     int n = snprintf(line, sizeof line, "  0x%-14" PRIxPTR " 0x%-6zx %-26s %-28s %s", c->addr, size, state,
-                     chunk_flag_names(c->size_field, flags), links);
+                     chunk_flag_names(c->size_field, " | ", flags, sizeof flags), links);
     if (c->damage != NULL && n > 0 && (size_t)n < sizeof line)
         snprintf(line + n, sizeof line - (size_t)n, "  !! %s", c->damage);
     put_line(out, line);
