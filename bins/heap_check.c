@@ -80,12 +80,9 @@ static const char *walk_region(struct check *c, mchunkptr p, char *limit, bool r
                 return fail(c, "top chunk %p: size %#zx or PREV_INUSE is wrong", (void *)p, chunksize(p));
             return NULL;
         }
-        /* Fenceposts close a region that top has left: in main_arena two 16-byte
-           chunks, in a heap one 16-byte chunk (or a tiny old top) and a size-0
-           header.  Both are marked in use, so nothing merges past them. */
+        /* The fenceposts that close a region (heap_region.h). */
         if (chunksize(p) == CHUNK_HDR_SZ) {
-            INTERNAL_SIZE_T after = chunksize(chunk_at_offset(p, CHUNK_HDR_SZ));
-            if (after != CHUNK_HDR_SZ && after != 0)
+            if (!fencepost_pair(p))
                 return fail(c, "chunk %p: a lone fencepost", (void *)p);
             return NULL;
         }
@@ -95,7 +92,7 @@ static const char *walk_region(struct check *c, mchunkptr p, char *limit, bool r
             return fail(c, "chunk %p: size %#zx is not a chunk size", (void *)p, size);
         if ((uintptr_t)limit - (uintptr_t)p < size)
             return fail(c, "chunk %p: size %#zx runs past the end of its region", (void *)p, size);
-        if (chunksize_nomask(next_chunk(p)) == PREV_INUSE) /* a size-0 header: heap's end */
+        if (before_heap_end(p))
             return NULL;
         const char *err = check_chunk(c, p, prev_free, prev_sz);
         if (err != NULL)

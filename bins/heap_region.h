@@ -28,4 +28,20 @@ char *region_limit(mstate av, const struct heap_region *sorted, int i, int n);
 /* Sorts n regions by address into sorted[]. */
 void sort_regions(const struct heap_region *regions, int n, struct heap_region *sorted);
 
+/* What closes a region that top has left (see sysmalloc).  Both kinds are
+   marked in use, so nothing merges past them:
+     - in main_arena, two 16-byte chunks; in a heap, a 16-byte chunk followed
+       by a size-0 header (fencepost_pair, at a 16-byte chunk whose next header
+       is readable);
+     - in a heap whose old top was too small to split, that chunk followed by
+       the size-0 header alone (before_heap_end, at any chunk). */
+static inline bool fencepost_pair(mchunkptr p)
+{
+    if (chunksize(p) != CHUNK_HDR_SZ)
+        return false;
+    INTERNAL_SIZE_T after = chunksize(chunk_at_offset(p, CHUNK_HDR_SZ));
+    return after == CHUNK_HDR_SZ || after == 0;
+}
+static inline bool before_heap_end(mchunkptr p) { return chunksize_nomask(next_chunk(p)) == PREV_INUSE; }
+
 #endif /* ARENALLOC_BINS_HEAP_REGION_H */

@@ -51,17 +51,6 @@ static enum chunk_state plain_state(struct walk *w, mchunkptr p, const char **da
     return CHUNK_FREE;
 }
 
-/* Fenceposts close a region top has left (see sysmalloc): in main_arena two
-   16-byte chunks, in a heap a 16-byte chunk followed by a size-0 header.  Both
-   are needed, so that a size overwritten with 0x10 reads as damage. */
-static bool is_fencepost(mchunkptr p, size_t room)
-{
-    if (chunksize(p) != CHUNK_HDR_SZ || room < 2 * CHUNK_HDR_SZ)
-        return false;
-    INTERNAL_SIZE_T after = chunksize(chunk_at_offset(p, CHUNK_HDR_SZ));
-    return after == CHUNK_HDR_SZ || after == 0;
-}
-
 static void walk_region(struct walk *w, mchunkptr p, char *limit)
 {
     for (;;) {
@@ -75,7 +64,9 @@ static void walk_region(struct walk *w, mchunkptr p, char *limit)
             return;
         }
         INTERNAL_SIZE_T size = chunksize(p);
-        if (is_fencepost(p, room)) {
+        /* The fenceposts that close a region (heap_region.h); a 16-byte
+           chunk without its partner is a damaged size, below. */
+        if (room >= 2 * CHUNK_HDR_SZ && fencepost_pair(p)) {
             add_chunk(w, p, room, CHUNK_FENCEPOST, NULL);
             return;
         }
@@ -87,7 +78,7 @@ static void walk_region(struct walk *w, mchunkptr p, char *limit)
             add_chunk(w, p, room, CHUNK_IN_USE, "size runs past the end of its region");
             return;
         }
-        if (chunksize_nomask(next_chunk(p)) == PREV_INUSE) {
+        if (before_heap_end(p)) {
             add_chunk(w, p, room, CHUNK_FENCEPOST, NULL);
             return;
         }
