@@ -23,14 +23,16 @@ CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -fPIC -fvisibility=hidden -fno-builtin
            -fno-plt -ftls-model=initial-exec $(OPT) -I. $(EXTRA_CFLAGS)
 LDLIBS  := -pthread
 
-# The library: syscall/ (OS layer), bins/ (one arena's free chunks), arena/ (arenas and the API).
-CORE_SRC     := syscall/os_posix.c $(wildcard bins/*.c) $(filter-out arena/dropin.c,$(wildcard arena/*.c))
+# The library: syscall/ (OS layer), bins/ (one arena's free chunks), arena/ (arenas and the API),
+# inspect/ (reading the heap: checker, dump) and stomp/ (the guard-page allocator).
+CORE_SRC     := syscall/os_posix.c $(wildcard bins/*.c) $(filter-out arena/dropin.c,$(wildcard arena/*.c)) \
+                $(wildcard inspect/*.c stomp/*.c)
 DROPIN_SRC   := $(CORE_SRC) syscall/brk_posix.c arena/dropin.c
 PREFIXED_SRC := $(CORE_SRC) syscall/brk_emulated.c
 
 DROPIN_OBJ   := $(DROPIN_SRC:%.c=$(BUILD)/obj/dropin/%.o)
 PREFIXED_OBJ := $(PREFIXED_SRC:%.c=$(BUILD)/obj/prefixed/%.o)
-HEADERS      := $(wildcard include/*.h syscall/*.h bins/*.h arena/*.h)
+HEADERS      := $(wildcard include/*.h syscall/*.h bins/*.h arena/*.h inspect/*.h stomp/*.h)
 
 # Objects are rebuilt when the flags change (make, then make DEBUG=1).
 FLAGS_STAMP  := $(BUILD)/flags.$(shell echo '$(CC) $(CFLAGS)' | cksum | cut -d' ' -f1)
@@ -119,7 +121,7 @@ demo:
 	@$(MAKE) --no-print-directory all tools
 	@mkdir -p $(DEMO)/traces
 	@for p in $(PATTERNS); do $(BUILD)/tools/arena-synth $$p -o $(DEMO)/traces/$$p.trace || exit 1; done
-	@tools/demo/compare.sh -b $(BUILD) -o $(DEMO) $(WORKLOADS) $(PATTERNS:%=$(DEMO)/traces/%.trace)
+	@bench/demo/compare.sh -b $(BUILD) -o $(DEMO) $(WORKLOADS) $(PATTERNS:%=$(DEMO)/traces/%.trace)
 
 # The driver on a small synthetic trace: table rows, ratios, one plotted line each.
 demo-check: all tools
@@ -129,16 +131,16 @@ record:
 	@test -n "$(CMD)" || { echo 'usage: make record CMD="program args" [TRACE=out.trace]' >&2; exit 2; }
 	@$(MAKE) --no-print-directory tools
 	@mkdir -p $(BUILD)/traces
-	tools/trace/arena-record -o $(or $(TRACE),$(BUILD)/traces/recorded.trace) -- $(CMD)
+	bench/trace/arena-record -o $(or $(TRACE),$(BUILD)/traces/recorded.trace) -- $(CMD)
 	@echo "now compare: make compare TRACE=$(or $(TRACE),$(BUILD)/traces/recorded.trace)"
 
 compare:
 	@test -n "$(TRACE)" || { echo 'usage: make compare TRACE=file.trace[.xz] [ALLOCATORS=glibc,arenalloc,...]' >&2; exit 2; }
 	@tests/install-deps.sh demo
 	@$(MAKE) --no-print-directory all tools
-	@tools/demo/compare.sh -b $(BUILD) -o $(BUILD)/compare $(if $(ALLOCATORS),-a $(ALLOCATORS)) $(TRACE)
+	@bench/demo/compare.sh -b $(BUILD) -o $(BUILD)/compare $(if $(ALLOCATORS),-a $(ALLOCATORS)) $(TRACE)
 
-include tools/trace/trace.mk
+include bench/trace/trace.mk
 include tests/heapviz/heapviz.mk
 
 # ---- the tour: the classic lessons of glibc's malloc, step by step ----------------

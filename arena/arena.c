@@ -33,7 +33,7 @@
 #include "include/arenalloc.h"
 
 #include "arena/heap.h"
-#include "arena/stomp.h"
+#include "stomp/stomp.h"
 #include "arena/tcache.h"
 #include "bins/int_malloc.h"
 

@@ -26,7 +26,7 @@
 #define ARENALLOC_ARENA_HEAP_H
 
 #include "arena/arena.h"
-#include "bins/heap_region.h"
+#include "inspect/heap_region.h"
 
 /* A heap never starts smaller than this (glibc's HEAP_MIN_SIZE). */
 #define HEAP_MIN_SIZE (32 * 1024)

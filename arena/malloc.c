@@ -14,9 +14,9 @@
 
 #include "arena/arena.h"
 #include "arena/heap.h"
-#include "arena/heap_check.h"
+#include "inspect/check_heap.h"
 #include "arena/mmap_chunk.h"
-#include "arena/stomp.h"
+#include "stomp/stomp.h"
 #include "arena/tcache.h"
 #include "bins/int_malloc.h"
 #include "bins/malloc_printerr.h"

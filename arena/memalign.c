@@ -12,8 +12,8 @@
 #include <stdint.h>
 
 #include "arena/arena.h"
-#include "arena/heap_check.h"
-#include "arena/stomp.h"
+#include "inspect/check_heap.h"
+#include "stomp/stomp.h"
 #include "bins/int_malloc.h"
 #include "syscall/os.h"
 

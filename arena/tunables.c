@@ -29,7 +29,7 @@
 #include "include/arenalloc.h" /* the M_* constants: <malloc.h>'s, or its own on Windows */
 
 #include "arena/arena.h"
-#include "arena/stomp.h"
+#include "stomp/stomp.h"
 #include "bins/checks.h"
 #include "bins/perturb.h"
 #include "syscall/os.h"

@@ -1,5 +1,5 @@
 /*
- * test_stomp.c - the stomp mode (arena/stomp.c): every block against a guard page.
+ * test_stomp.c - the stomp mode (stomp/stomp.c): every block against a guard page.
  *
  * White-box: the stomp_* functions are called directly and stomp_mode is set by
  * hand, so these tests do not depend on how the public entry points use them.
@@ -25,7 +25,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "arena/stomp.h"
+#include "stomp/stomp.h"
 #include "include/arenalloc.h"
 #include "tests/expect_abort.h"
 #include "tests/test_helpers.h"

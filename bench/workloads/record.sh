@@ -18,7 +18,7 @@ set -euo pipefail
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-record=$root/tools/trace/arena-record
+record=$root/bench/trace/arena-record
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export ARENALLOC_RECORD_LIB=$root/$build/tools/libarenalloc-record.so

@@ -24,7 +24,7 @@ n=${#allocators[@]}
 echo "allocators: ${allocators[*]}"
 
 "$build/tools/arena-synth" sawtooth --ops 30000 --seed 7 -o "$work/saw.trace" >/dev/null
-tools/demo/compare.sh -b "$build" -o "$work/out" -a "$(IFS=,; echo "${allocators[*]}")" "$work/saw.trace" \
+bench/demo/compare.sh -b "$build" -o "$work/out" -a "$(IFS=,; echo "${allocators[*]}")" "$work/saw.trace" \
     >"$work/stdout" 2>"$work/stderr"
 check "compare.sh exits 0" test $? -eq 0
 
@@ -51,7 +51,7 @@ for a in "${allocators[@]}"; do
         awk -F'\t' '!/^#/ && $3 < $2 { bad = 1 } END { exit bad }' "$work/out/saw/$a.tsv"
 done
 
-tools/demo/compare.sh -b "$build" -o "$work/bad" "$work/nothere.trace" >/dev/null 2>"$work/bad.err"
+bench/demo/compare.sh -b "$build" -o "$work/bad" "$work/nothere.trace" >/dev/null 2>"$work/bad.err"
 check "a trace that cannot be read is refused" test $? -ne 0
 check "...naming it" grep -q 'nothere.trace' "$work/bad.err"
 

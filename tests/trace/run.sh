@@ -13,7 +13,7 @@ set -u
 build=${1:-build}
 tools=$build/tools
 progs=$build/tests/trace
-record=tools/trace/arena-record
+record=bench/trace/arena-record
 export ARENALLOC_RECORD_LIB=$tools/libarenalloc-record.so
 libdir=/usr/lib/x86_64-linux-gnu
 

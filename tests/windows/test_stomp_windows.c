@@ -1,5 +1,5 @@
 /*
- * test_stomp_windows.c - the stomp mode (arena/stomp.c) on Windows.
+ * test_stomp_windows.c - the stomp mode (stomp/stomp.c) on Windows.
  *
  * Stomp mode gives every block pages of its own next to a guard page, built
  * only from os.h calls: os_reserve (the guard is reserved, never committed, so

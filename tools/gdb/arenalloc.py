@@ -14,7 +14,7 @@
 #
 # arena-arenas, arena-heap and arena-bins print, byte for byte, the lines that
 # arenalloc_dump(out, ..., ARENALLOC_DUMP_TEXT) prints from inside the process
-# (arena/dump_text.c): this file repeats the walk of bins/heap_snapshot.c step by
+# (inspect/dump_text.c): this file repeats the walk of inspect/heap_snapshot.c step by
 # step, so the two can be compared line by line.  The difference is where they
 # run: arenalloc_dump runs in the process and can be called only while it runs;
 # these commands run in gdb and read the process's memory, so they also work on a
@@ -65,7 +65,7 @@ UINTPTR_MAX = (1 << 64) - 1
 MAX_ARENAS = 4096
 MAX_CHUNKS_PER_ARENA = 4 * 1024 * 1024
 
-# The states of a chunk (enum chunk_state, bins/heap_snapshot.h), same order,
+# The states of a chunk (enum chunk_state, inspect/heap_snapshot.h), same order,
 # and their names (chunk_state_name).
 (CHUNK_IN_USE, CHUNK_FASTBIN, CHUNK_UNSORTED, CHUNK_SMALLBIN, CHUNK_LARGEBIN,
  CHUNK_FREE, CHUNK_TOP, CHUNK_FENCEPOST) = range(8)
@@ -319,7 +319,7 @@ class Allocator:
         return ptr
 
 
-# ---- the snapshot of one arena (bins/heap_snapshot.c) --------------------------------
+# ---- the snapshot of one arena (inspect/heap_snapshot.c) --------------------------------
 
 class Chunk:
     """One chunk of the walk (struct snap_chunk)."""
@@ -581,7 +581,7 @@ class Walker:
         return self.snap
 
 
-# ---- the arenas (arena/dump.c's read_heap, arena/heap.c's arena_regions) ------------
+# ---- the arenas (inspect/dump.c's read_heap, arena/heap.c's arena_regions) ------------
 
 class Arena:
     """One arena as it was read (struct arena_dump)."""
@@ -724,7 +724,7 @@ class Heap:
         return [self.arena(int(gdb.parse_and_eval(arg)))]
 
 
-# ---- printing, as arena/dump_text.c ---------------------------------------------------
+# ---- printing, as inspect/dump_text.c ---------------------------------------------------
 
 def format_arena(a):
     """print_arena's line, with gdb's own damage (if any) at its end."""

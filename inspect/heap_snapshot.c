@@ -7,7 +7,7 @@
  * been found among the chunks of the walk (a binary search), so a damaged link
  * is reported rather than dereferenced.
  */
-#include "bins/heap_snapshot.h"
+#include "inspect/heap_snapshot.h"
 
 #include "bins/fastbins.h"
 

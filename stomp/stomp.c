@@ -74,7 +74,7 @@
  * calls malloc), grown by rehashing when half full, behind one lock.  A pointer
  * the table does not know is not ours, and the caller frees it normally.
  */
-#include "arena/stomp.h"
+#include "stomp/stomp.h"
 
 #include <errno.h>
 #include <stdint.h>

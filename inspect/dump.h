@@ -4,16 +4,16 @@
  *
  * read_heap visits the arenas one at a time, each under its lock, and copies out
  * what the printers need: the arena's own fields and a heap_snapshot of its
- * chunks and bins (bins/heap_snapshot.h).  Nothing is printed while a lock is
+ * chunks and bins (inspect/heap_snapshot.h).  Nothing is printed while a lock is
  * held, because printing allocates.
  */
-#ifndef ARENALLOC_ARENA_DUMP_H
-#define ARENALLOC_ARENA_DUMP_H
+#ifndef ARENALLOC_INSPECT_DUMP_H
+#define ARENALLOC_INSPECT_DUMP_H
 
 #include <stdio.h>
 
 #include "arena/heap.h"
-#include "bins/heap_snapshot.h"
+#include "inspect/heap_snapshot.h"
 
 /* One arena as it was read. */
 struct arena_dump {
@@ -50,4 +50,4 @@ const char *chunk_flag_names(INTERNAL_SIZE_T size_field, const char *separator, 
    upper bound (the unsorted bin, the last large bin). */
 void bin_sizes(enum bin_kind kind, unsigned index, size_t *lo, size_t *hi);
 
-#endif /* ARENALLOC_ARENA_DUMP_H */
+#endif /* ARENALLOC_INSPECT_DUMP_H */

@@ -2,7 +2,7 @@
 # plot.sh - one picture of one workload: each allocator's footprint, and the live
 # bytes, against operations, as SVG and PNG.
 #
-#   tools/demo/plot.sh OUTDIR WORKLOAD ALLOCATOR...
+#   bench/demo/plot.sh OUTDIR WORKLOAD ALLOCATOR...
 #
 # Reads OUTDIR/WORKLOAD/<allocator>.tsv (arena-replay --data: op, live,
 # footprint, rss, ns) and writes OUTDIR/WORKLOAD.svg and OUTDIR/WORKLOAD.png.

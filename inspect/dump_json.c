@@ -19,7 +19,7 @@
  * "chunks" and "bins" appear when asked for; "bins" lists only the non-empty
  * (or damaged) ones; links appear on the chunks whose state has them.
  */
-#include "arena/dump.h"
+#include "inspect/dump.h"
 
 #include <inttypes.h>
 

@@ -6,7 +6,7 @@
  * the checker must not allocate from the heap it is checking.  The bin walk then
  * looks each binned chunk up in that list and ticks it off.
  */
-#include "bins/heap_check.h"
+#include "inspect/heap_check.h"
 
 #include <stdarg.h>
 #include <stdio.h>

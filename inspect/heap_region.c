@@ -1,7 +1,7 @@
 /*
  * heap_region.c - ordering an arena's regions and finding where each must end.
  */
-#include "bins/heap_region.h"
+#include "inspect/heap_region.h"
 
 void sort_regions(const struct heap_region *regions, int n, struct heap_region *sorted)
 {

@@ -3,7 +3,7 @@
  *
  *   ARENALLOC_TRACE=out.trace LD_PRELOAD=build/tools/libarenalloc-record.so prog ...
  *
- * (tools/trace/arena-record sets both.)  Preloaded, this library's malloc,
+ * (bench/trace/arena-record sets both.)  Preloaded, this library's malloc,
  * free, calloc, realloc, reallocarray, memalign, posix_memalign,
  * aligned_alloc, valloc and pvalloc come first in the symbol search, so every
  * call of the program and of its libraries lands here.  Each one calls the

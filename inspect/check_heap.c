@@ -1,14 +1,14 @@
 /*
  * heap_check.c - arenalloc_check_heap: run the checker over every arena.
  *
- * The checker (bins/heap_check.c) needs to know where each region of an arena's
+ * The checker (inspect/heap_check.c) needs to know where each region of an arena's
  * memory starts (arena_regions, in heap.c).
  */
-#include "arena/heap_check.h"
+#include "inspect/check_heap.h"
 
 #include "arena/arena.h"
 #include "arena/heap.h"
-#include "bins/heap_check.h"
+#include "inspect/heap_check.h"
 #include "bins/malloc_printerr.h"
 #include "include/arenalloc.h"
 

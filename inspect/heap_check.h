@@ -19,14 +19,14 @@
  * The checker only reads the heap.  Lists are followed for at most as many steps
  * as the walk found chunks, so a cycle is reported, never followed forever.
  */
-#ifndef ARENALLOC_BINS_HEAP_CHECK_H
-#define ARENALLOC_BINS_HEAP_CHECK_H
+#ifndef ARENALLOC_INSPECT_HEAP_CHECK_H
+#define ARENALLOC_INSPECT_HEAP_CHECK_H
 
-#include "bins/heap_region.h"
+#include "inspect/heap_region.h"
 
 /* Checks arena av, whose memory is the `nregions` regions given (any order).
    Returns NULL if sound, else a description of the first violation, written
    into buf (of buflen bytes). */
 const char *check_arena(mstate av, const struct heap_region *regions, int nregions, char *buf, size_t buflen);
 
-#endif /* ARENALLOC_BINS_HEAP_CHECK_H */
+#endif /* ARENALLOC_INSPECT_HEAP_CHECK_H */

@@ -12,8 +12,8 @@
  * stomp_free / stomp_usable_size whatever the mode: a block outlives a switch of
  * the mode, and those calls cost one load while no stomp block was ever made.
  */
-#ifndef ARENALLOC_ARENA_STOMP_H
-#define ARENALLOC_ARENA_STOMP_H
+#ifndef ARENALLOC_STOMP_STOMP_H
+#define ARENALLOC_STOMP_STOMP_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -67,4 +67,4 @@ void stomp_fork_prepare(void);
 void stomp_fork_parent(void);
 void stomp_fork_child(void);
 
-#endif /* ARENALLOC_ARENA_STOMP_H */
+#endif /* ARENALLOC_STOMP_STOMP_H */

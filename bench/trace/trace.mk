@@ -1,4 +1,4 @@
-# tools/trace/trace.mk - the trace tools, included by the Makefile.
+# bench/trace/trace.mk - the trace tools, included by the Makefile.
 #
 #   make tools         build/tools/libarenalloc-record.so   the recorder (LD_PRELOAD shim)
 #                      build/tools/arena-trace              dump / info
@@ -10,7 +10,7 @@
 # library; arena-replay links the prefixed build (arenalloc_* names) statically.
 # They are always built -O2 -g: their timings are part of what they report.
 
-TRACE_DIR     := tools/trace
+TRACE_DIR     := bench/trace
 TRACE_OUT     := $(BUILD)/tools
 TRACE_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -fno-builtin -I$(TRACE_DIR) -Iinclude
 TRACE_COMMON  := $(TRACE_DIR)/trace_io.c $(TRACE_DIR)/trace_io.h $(TRACE_DIR)/trace_format.h

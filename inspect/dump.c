@@ -1,7 +1,7 @@
 /*
  * dump.c - arenalloc_dump: read every arena, then print (see dump.h).
  */
-#include "arena/dump.h"
+#include "inspect/dump.h"
 
 #include <errno.h>
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # compare.sh - how much memory does each allocator use on the same program?
 #
-#   tools/demo/compare.sh [-b BUILD] [-o OUTDIR] [-a ALLOCATORS] TRACE...
+#   bench/demo/compare.sh [-b BUILD] [-o OUTDIR] [-a ALLOCATORS] TRACE...
 #
-# Replays every trace (from tools/trace: recorded with arena-record, or made by
+# Replays every trace (from bench/trace: recorded with arena-record, or made by
 # arena-synth; .xz-compressed traces are unpacked first) once per allocator, each
 # replay in a process of its own:
 #
@@ -131,7 +131,7 @@ for t in "$@"; do
 done
 
 # ---- the table -------------------------------------------------------------------
-# Every summary is one line of key=value pairs (see tools/trace/replay.c).
+# Every summary is one line of key=value pairs (see bench/trace/replay.c).
 table() {
     for t in "$@"; do
         name=$(trace_name "$t")

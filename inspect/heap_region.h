@@ -8,8 +8,8 @@
  * a size that would lead past the stretch's limit means damage: the walk stops
  * there instead of reading memory that may not be mapped.
  */
-#ifndef ARENALLOC_BINS_HEAP_REGION_H
-#define ARENALLOC_BINS_HEAP_REGION_H
+#ifndef ARENALLOC_INSPECT_HEAP_REGION_H
+#define ARENALLOC_INSPECT_HEAP_REGION_H
 
 #include "bins/malloc_state.h"
 
@@ -44,4 +44,4 @@ static inline bool fencepost_pair(mchunkptr p)
 }
 static inline bool before_heap_end(mchunkptr p) { return chunksize_nomask(next_chunk(p)) == PREV_INUSE; }
 
-#endif /* ARENALLOC_BINS_HEAP_REGION_H */
+#endif /* ARENALLOC_INSPECT_HEAP_REGION_H */

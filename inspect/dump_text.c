@@ -14,7 +14,7 @@
  * commands (tools/gdb/arenalloc.py) print the same lines from a stopped process
  * or a core file, so the two can be compared.
  */
-#include "arena/dump.h"
+#include "inspect/dump.h"
 
 #include <inttypes.h>
 #include <string.h>

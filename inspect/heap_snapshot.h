@@ -19,10 +19,10 @@
  *     and cut.
  * So a snapshot of any heap ends, and it never reads memory outside the regions.
  */
-#ifndef ARENALLOC_BINS_HEAP_SNAPSHOT_H
-#define ARENALLOC_BINS_HEAP_SNAPSHOT_H
+#ifndef ARENALLOC_INSPECT_HEAP_SNAPSHOT_H
+#define ARENALLOC_INSPECT_HEAP_SNAPSHOT_H
 
-#include "bins/heap_check.h"
+#include "inspect/heap_check.h"
 
 /* What a chunk of the walk turned out to be. */
 enum chunk_state {
@@ -84,4 +84,4 @@ void release_snapshot(struct heap_snapshot *s);
 const char *chunk_state_name(enum chunk_state state);
 const char *bin_kind_name(enum bin_kind kind);
 
-#endif /* ARENALLOC_BINS_HEAP_SNAPSHOT_H */
+#endif /* ARENALLOC_INSPECT_HEAP_SNAPSHOT_H */
