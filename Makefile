@@ -25,7 +25,7 @@ LDLIBS  := -pthread
 
 # The library: syscall/ (OS layer), bins/ (one arena's free chunks), arena/ (arenas and the API),
 # inspect/ (reading the heap: checker, dump) and stomp/ (the guard-page allocator).
-CORE_SRC     := syscall/os_posix.c $(wildcard bins/*.c) $(filter-out arena/dropin.c,$(wildcard arena/*.c)) \
+CORE_SRC     := syscall/os_posix.c syscall/reserve_aligned.c $(wildcard bins/*.c) $(filter-out arena/dropin.c,$(wildcard arena/*.c)) \
                 $(wildcard inspect/*.c stomp/*.c)
 DROPIN_SRC   := $(CORE_SRC) syscall/brk_posix.c arena/dropin.c
 PREFIXED_SRC := $(CORE_SRC) syscall/brk_emulated.c

@@ -54,9 +54,6 @@ struct malloc_par {
 
 extern struct malloc_par mp_;
 
-/* Rounds n up to a multiple of a (a power of two: a page, usually). */
-static inline size_t align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
-
 /* ---- start-up ---------------------------------------------------------------- */
 
 extern atomic_bool malloc_initialized;

@@ -19,7 +19,7 @@ static int discard_free_pages(mchunkptr p, size_t pagesize)
     size_t size = chunksize(p);
     if (size <= pagesize - 1 + sizeof(struct malloc_chunk))
         return 0;
-    char *paligned = (char *)(((uintptr_t)p + sizeof(struct malloc_chunk) + pagesize - 1) & ~(pagesize - 1));
+    char *paligned = (char *)align_up((uintptr_t)p + sizeof(struct malloc_chunk), pagesize);
     size -= (size_t)(paligned - (char *)p);
     if (size <= pagesize - 1)
         return 0;
