@@ -4,7 +4,10 @@
  */
 #include "arena/heap.h"
 
+#include "arena/main_arena.h"
+#include "arena/malloc_par.h"
 #include "bins/bins.h"
+#include "bins/top.h"
 #include "syscall/os.h"
 
 heap_info *new_heap(size_t size, size_t top_pad)
@@ -109,10 +112,7 @@ int heap_trim(heap_info *heap, size_t pad)
     size_t top_size = chunksize(top_chunk);
     if (top_size < mp_.trim_threshold)
         return 0;
-    long top_area = (long)top_size - (long)MINSIZE - 1;
-    if (top_area < 0 || (size_t)top_area <= pad)
-        return 0;
-    size_t extra = ((size_t)top_area - pad) & ~(heap->pagesize - 1);
+    size_t extra = top_trim_size(top_size, pad, heap->pagesize);
     if (extra == 0 || shrink_heap(heap, extra) != 0)
         return 0;
 

@@ -25,7 +25,7 @@
 #ifndef ARENALLOC_ARENA_HEAP_H
 #define ARENALLOC_ARENA_HEAP_H
 
-#include "arena/arena.h"
+#include "arena/malloc_par.h"
 #include "inspect/heap_region.h"
 
 /* A heap never starts smaller than this (glibc's HEAP_MIN_SIZE). */

@@ -8,9 +8,10 @@
 
 #include "arena/arena.h"
 #include "arena/heap.h"
-#include "inspect/heap_check.h"
+#include "arena/main_arena.h"
 #include "bins/malloc_printerr.h"
 #include "include/arenalloc.h"
+#include "inspect/heap_check.h"
 
 #include <stdio.h>
 

@@ -5,6 +5,8 @@
 
 #include <errno.h>
 
+#include "arena/arena.h"
+#include "arena/main_arena.h"
 #include "include/arenalloc.h"
 
 /* At most this many arenas are dumped: the cap on a machine of 512 cores, and
