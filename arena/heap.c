@@ -4,7 +4,6 @@
  */
 #include "arena/heap.h"
 
-#include "arena/main_arena.h"
 #include "arena/malloc_par.h"
 #include "bins/bins.h"
 #include "bins/top.h"
@@ -119,17 +118,4 @@ int heap_trim(heap_info *heap, size_t pad)
     ar_ptr->system_mem -= extra;
     set_head(top_chunk, (top_size - extra) | PREV_INUSE);
     return 1;
-}
-
-int arena_regions(mstate av, struct heap_region *regions, int max)
-{
-    int n = 0;
-    if (av == &main_arena) {
-        for (; n < main_nsegments && n < MAX_MAIN_SEGMENTS && n < max; n++)
-            regions[n] = (struct heap_region){(mchunkptr)main_segments[n], NULL};
-        return n;
-    }
-    for (heap_info *h = heap_for_ptr(av->top); h != NULL && n < max; h = h->prev)
-        regions[n++] = (struct heap_region){heap_first_chunk(h), (char *)h + h->size};
-    return n;
 }

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "arena/heap.h"
-#include "inspect/check_heap.h"
+#include "inspect/heap_check.h"
 #include "arena/mmap_chunk.h"
 #include "stomp/stomp.h"
 #include "arena/tcache.h"

@@ -13,7 +13,7 @@
 #include <errno.h>
 #include <stdint.h>
 
-#include "inspect/check_heap.h"
+#include "inspect/heap_check.h"
 #include "stomp/stomp.h"
 #include "bins/int_malloc.h"
 #include "syscall/os.h"
