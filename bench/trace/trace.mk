@@ -37,11 +37,11 @@ $(TRACE_OUT)/arena-synth: $(TRACE_DIR)/synth.c $(TRACE_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(TRACE_CFLAGS) -o $@ $(TRACE_DIR)/synth.c $(TRACE_DIR)/trace_io.c
 
+$(TRACE_OUT)/arena-replay: PROGRAM_CFLAGS = $(TRACE_CFLAGS)
+$(TRACE_OUT)/arena-replay: PROGRAM_LDLIBS = -ldl
 $(TRACE_OUT)/arena-replay: $(TRACE_DIR)/replay.c $(TRACE_COMMON) include/arenalloc.h \
                            $(BUILD)/libarenalloc-prefixed.a
-	@mkdir -p $(dir $@)
-	$(CC) $(TRACE_CFLAGS) -o $@ $(TRACE_DIR)/replay.c $(TRACE_DIR)/trace_io.c \
-	    $(BUILD)/libarenalloc-prefixed.a -ldl -pthread
+	$(LINK_PREFIXED)
 
 # The test programs: -fno-builtin so that the compiler keeps every call the
 # tests expect to see in a trace (it may drop a malloc whose block is unused).

@@ -4,10 +4,9 @@
 
 .PHONY: heapviz-check
 
-# A rule of its own: the pattern rule for $(BUILD)/tests/% links no library.
+# Not the pattern rule for $(BUILD)/tests/%, which links no library.
 $(BUILD)/tests/heapviz/make_dump: tests/heapviz/make_dump.c $(BUILD)/libarenalloc-prefixed.a
-	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -O1 -g -I. -Iinclude -o $@ $< $(BUILD)/libarenalloc-prefixed.a -pthread
+	$(LINK_PREFIXED)
 
 heapviz-check: $(BUILD)/tests/heapviz/make_dump
 	@tests/heapviz/run.sh $(BUILD)
