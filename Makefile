@@ -107,7 +107,7 @@ check: deps
 	@$(MAKE) --no-print-directory all test-programs
 	@tests/real_programs.sh $(BUILD)/libarenalloc.so
 	@tests/fidelity/fidelity.sh $(BUILD)
-	@tests/glibc/run.sh $(BUILD)
+	@tests/glibc/glibc-check.sh $(BUILD)
 	@$(MAKE) --no-print-directory DEBUG=1 BUILD=$(BUILD)/debug $(BUILD)/debug/tests/check_main
 	CK_RUN_SUITE=random $(BUILD)/debug/tests/check_main
 	ARENALLOC_STRESS_OPS=10000 CK_RUN_SUITE=stress $(BUILD)/debug/tests/check_main
@@ -135,7 +135,7 @@ demo:
 
 # The driver on a small synthetic trace: table rows, ratios, one plotted line each.
 demo-check: all tools
-	@tests/demo/run.sh $(BUILD)
+	@tests/demo/demo-check.sh $(BUILD)
 
 record:
 	@test -n "$(CMD)" || { echo 'usage: make record CMD="program args" [TRACE=out.trace]' >&2; exit 2; }

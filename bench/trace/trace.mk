@@ -4,7 +4,7 @@
 #                      build/tools/arena-trace              dump / info
 #                      build/tools/arena-replay             replay against an allocator
 #                      build/tools/arena-synth              synthetic workloads
-#   make trace-check   build them and tests/trace/*.c, run tests/trace/run.sh
+#   make trace-check   build them and tests/trace/*.c, run tests/trace/trace-check.sh
 #
 # Uses the Makefile's CC, BUILD and WARN.  The tools are never linked into the
 # library; arena-replay links the prefixed build (arenalloc_* names) statically.
@@ -50,4 +50,4 @@ $(TRACE_TESTS): $(BUILD)/tests/trace/%: tests/trace/%.c
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -fno-builtin -o $@ $< -pthread
 
 trace-check: $(TRACE_TOOLS) $(TRACE_TESTS)
-	@tests/trace/run.sh $(BUILD)
+	@tests/trace/trace-check.sh $(BUILD)

@@ -1,5 +1,5 @@
 # tests/heapviz/heapviz.mk - `make heapviz-check`: tools/heapviz and
-# tools/dump.schema.json tested on real dumps (tests/heapviz/run.sh).  Needs
+# tools/dump.schema.json tested on real dumps (tests/heapviz/heapviz-check.sh).  Needs
 # Graphviz and python3-jsonschema (tests/install-deps.sh installs both).
 
 .PHONY: heapviz-check
@@ -9,4 +9,4 @@ $(BUILD)/tests/heapviz/make_dump: tests/heapviz/make_dump.c $(BUILD)/libarenallo
 	$(LINK_PREFIXED)
 
 heapviz-check: $(BUILD)/tests/heapviz/make_dump
-	@tests/heapviz/run.sh $(BUILD)
+	@tests/heapviz/heapviz-check.sh $(BUILD)

@@ -3,7 +3,7 @@
 #
 #   make tour         run build/tools/arena-tour: each step's heap is printed and
 #                     written as JSON, and tools/heapviz draws it (build/tour/)
-#   make tour-check   tests/tour/run.sh
+#   make tour-check   tests/tour/tour-check.sh
 #
 # Uses the Makefile's BUILD and LINK_PREFIXED.
 
@@ -23,4 +23,4 @@ tour: deps
 	@echo "pictures of every step: $(BUILD)/tour/step-NNN.svg (main_arena), step-NNN-arena1.svg (the thread arena)"
 
 tour-check: $(BUILD)/tools/arena-tour
-	@tests/tour/run.sh $(BUILD)
+	@tests/tour/tour-check.sh $(BUILD)
