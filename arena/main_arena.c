@@ -7,8 +7,9 @@
  * registers the fork and thread-exit hooks of arena.c.
  */
 
-#include "arena/arena.h"
 #include "arena/main_arena.h"
+
+#include "arena/arena.h"
 #include "arena/malloc_par.h"
 #include "arena/tunables.h"
 #include "bins/int_malloc.h"

@@ -20,13 +20,14 @@
  * systrim is the opposite: when free() leaves top larger than M_TRIM_THRESHOLD,
  * give back all whole pages of it above M_TOP_PAD by shrinking brk.
  */
+#include "arena/sysmalloc.h"
+
 #include <errno.h>
 
 #include "arena/heap.h"
 #include "arena/main_arena.h"
 #include "arena/malloc_par.h"
 #include "arena/mmap_chunk.h"
-#include "arena/sysmalloc.h"
 #include "bins/int_malloc.h"
 #include "bins/malloc_printerr.h"
 #include "bins/top.h"

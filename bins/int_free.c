@@ -15,9 +15,9 @@
  * each through the same merging step.  Freeing a chunk that ends up 64 KiB or more
  * also consolidates, and then asks arena/ to trim the top of the heap.
  */
-#include "arena/sysmalloc.h"
 #include "bins/int_malloc.h"
 
+#include "arena/sysmalloc.h"
 #include "bins/bins.h"
 #include "bins/checks.h"
 #include "bins/fastbins.h"
@@ -30,7 +30,7 @@
    The two callers differ only in the words of their corruption messages.
    (glibc 2.39 gave this step, and the two below, these names.) */
 static INTERNAL_SIZE_T _int_free_create_chunk(mstate av, mchunkptr p, INTERNAL_SIZE_T size, mchunkptr nextchunk,
-                                const char *prev_size_msg, const char *unsorted_msg)
+                                              const char *prev_size_msg, const char *unsorted_msg)
 {
     INTERNAL_SIZE_T nextsize = chunksize(nextchunk);
 
