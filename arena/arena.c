@@ -29,15 +29,15 @@
 
 #include <errno.h>
 
-#include "arena/arena.h"
-#include "arena/main_arena.h"
-#include "arena/malloc_par.h"
 #include "include/arenalloc.h"
 
+#include "arena/arena.h"
 #include "arena/heap.h"
-#include "stomp/stomp.h"
+#include "arena/main_arena.h"
+#include "arena/malloc_par.h"
 #include "arena/tcache.h"
 #include "bins/int_malloc.h"
+#include "stomp/stomp.h"
 
 OS_THREAD_LOCAL mstate thread_arena;
 enum arena_policy arena_policy = ARENA_POLICY_TRYLOCK;

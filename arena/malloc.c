@@ -7,22 +7,22 @@
  * arenas entirely.  Step into any of them from a debugger and the next frame is
  * the algorithm itself.
  */
-#include "arena/arena.h"
-#include "arena/main_arena.h"
-#include "arena/malloc_par.h"
 #include "include/arenalloc.h"
 
 #include <errno.h>
 #include <string.h>
 
+#include "arena/arena.h"
 #include "arena/heap.h"
-#include "inspect/heap_check.h"
+#include "arena/main_arena.h"
+#include "arena/malloc_par.h"
 #include "arena/mmap_chunk.h"
-#include "stomp/stomp.h"
 #include "arena/tcache.h"
 #include "bins/int_malloc.h"
 #include "bins/malloc_printerr.h"
 #include "bins/perturb.h"
+#include "inspect/heap_check.h"
+#include "stomp/stomp.h"
 
 void *arenalloc_malloc(size_t bytes)
 {

@@ -7,11 +7,11 @@
  * the pages stay mapped and read as zero if touched), and finally trims
  * main_arena's top down to `pad` with systrim.
  */
+#include "include/arenalloc.h"
+
 #include "arena/arena.h"
 #include "arena/main_arena.h"
 #include "arena/sysmalloc.h"
-#include "include/arenalloc.h"
-
 #include "bins/int_malloc.h"
 #include "syscall/os.h"
 
