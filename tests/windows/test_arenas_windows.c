@@ -17,6 +17,7 @@
 
 #include <windows.h>
 
+#include "arena/arena.h"
 #include "arena/heap.h"
 #include "arenalloc.h"
 
