@@ -16,6 +16,13 @@ $(BUILD)/slides/bin/%: slides/programs/%.c slides/programs/experiment.h $(BUILD)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -I. -Iinclude -o $@ $< $(BUILD)/libarenalloc-prefixed.a -pthread
 
+# The large-bin question replays traces: it reads them with bench/trace's reader.
+$(BUILD)/slides/bin/q_largebin: slides/programs/q_largebin.c slides/programs/experiment.h $(TRACE_COMMON) \
+                                $(BUILD)/libarenalloc-prefixed.a
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -I. -Iinclude -o $@ $< bench/trace/trace_io.c \
+	    $(BUILD)/libarenalloc-prefixed.a -lm -pthread
+
 $(SLIDES_MARP): slides/package.json slides/package-lock.json
 	cd slides && npm ci --no-audit --no-fund --loglevel=error
 

@@ -40,8 +40,8 @@ async function checkSlide(page) {
         problems.push(`a ${e.tagName.toLowerCase()} reaches past the slide's edge: ` +
           `"${(e.innerText || e.getAttribute('src') || '').slice(0, 40).replace(/\s+/g, ' ')}"`);
       }
-      if (e.tagName === 'PRE' && e.scrollWidth > e.clientWidth + 1) {
-        problems.push(`a code line is wider than its block: "${e.innerText.slice(0, 40).replace(/\s+/g, ' ')}"`);
+      if ((e.tagName === 'PRE' || e.tagName === 'TABLE') && e.scrollWidth > e.clientWidth + 1) {
+        problems.push(`a ${e.tagName === 'PRE' ? 'code line' : 'table'} is wider than its box: "${e.innerText.slice(0, 40).replace(/\s+/g, ' ')}"`);
       }
     }
     return { problems, images: imgs.map((i) => i.getAttribute('src')) };
