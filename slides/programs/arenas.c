@@ -1,5 +1,5 @@
 /*
- * arenas.c - arenas and threads, following the lecture (deck 03-arenas).
+ * arenas.c - arenas and threads, following the lecture (deck 30-arenas).
  *
  *   1. one lock, and why it hurts: two threads malloc and free as fast as they
  *      can, first sharing one arena (M_ARENA_MAX=1), then with an arena each

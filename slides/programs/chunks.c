@@ -1,6 +1,6 @@
 /*
  * chunks.c - the chunk header and its boundary tags, read from real chunks
- * (deck 01-chunks).
+ * (deck 10-chunks).
  *
  * Three blocks side by side; the middle one, too large for a fastbin, is freed.
  * Before and after, it prints what the headers hold: the size field with its

@@ -1,5 +1,5 @@
 /*
- * debug.c - the debug allocators of the other notes (deck 06-debug): fill values
+ * debug.c - the debug allocators of the other notes (deck 70-debug): fill values
  * (0xA1 on malloc, 0xDE on free) and the stomp allocator's guard pages.
  *
  * Each out-of-bounds write runs in a child process, which the guard page kills;

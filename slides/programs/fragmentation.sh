@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fragmentation.sh OUTDIR [--short] - the demo's comparison (bench/demo/compare.sh)
-# for deck 05-fragmentation: a synthetic sawtooth trace (200000 ops; 30000 in
+# for deck 60-fragmentation: a synthetic sawtooth trace (200000 ops; 30000 in
 # short mode) and the bundled sqlite3 trace, replayed under arenalloc, glibc,
 # jemalloc, mimalloc and tcmalloc.  Leaves compare.sh's plots and table in
 # OUTDIR; prints, per trace and allocator, the peak footprint (MiB) and the

@@ -1,5 +1,5 @@
 /*
- * mmap_threshold.c - the mmap threshold and its dynamic rise (deck 04-mmap).
+ * mmap_threshold.c - the mmap threshold and its dynamic rise (deck 40-mmap).
  *
  * Allocates and frees blocks of growing sizes, one at a time, and records for
  * each whether it was mapped (the M bit) and the threshold after its free:

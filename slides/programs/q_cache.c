@@ -1,6 +1,6 @@
 /*
  * q_cache.c - why can page-aligned mmapped blocks compete for the cache?
- * (deck 09-questions)
+ * (deck 90-questions)
  *
  * Every mmapped chunk starts a page, so the first bytes of many such blocks sit
  * at the same offset in their pages, and map to the same few sets of the CPU's

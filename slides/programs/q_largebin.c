@@ -1,6 +1,6 @@
 /*
  * q_largebin.c - does dlmalloc's tree of large bins beat ptmalloc's sorted lists
- * on real programs?  (deck 09-questions)
+ * on real programs?  (deck 90-questions)
  *
  * Replays the demo's real traces on arenalloc and, before every malloc or calloc
  * that a large bin would serve (chunk size 0x400 and up, below the mmap

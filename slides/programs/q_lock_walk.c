@@ -1,6 +1,6 @@
 /*
  * q_lock_walk.c - what does a thread do when it fails the lock on its own arena?
- * (deck 09-questions)
+ * (deck 90-questions)
  *
  * The main thread holds chosen arenas' locks (as busy threads would) while a
  * worker thread makes one malloc; each step prints which arenas were locked,

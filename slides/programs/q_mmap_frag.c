@@ -1,6 +1,6 @@
 /*
  * q_mmap_frag.c - why do large requests going to mmap fight fragmentation?
- * (deck 09-questions)
+ * (deck 90-questions)
  *
  * A pattern the lecture warns about: each round makes a large temporary buffer,
  * a little larger each time (200 KiB, then 1 KiB more per round, as a growing

@@ -1,6 +1,6 @@
 /*
  * q_mmap_hint.c - why not ask mmap for a 1 MiB-aligned address directly?
- * (deck 09-questions)
+ * (deck 90-questions)
  *
  * mmap's first argument is only a hint.  For each trial: find a free 1 MiB-aligned
  * address, then (a) ask for 1 MiB there while it is free, (b) put a page at it

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # q_mmap_traces.sh OUTDIR [--short] - the mmap-threshold question on real programs
-# (deck 09-questions): the bundled sqlite3 and gcc traces replayed under arenalloc
+# (deck 90-questions): the bundled sqlite3 and gcc traces replayed under arenalloc
 # with the mmap threshold at its default and set very high (1 GiB, so nothing is
 # mapped); prints peak footprint and footprint / live at the peak for each.  The
 # traces are replayed whole in both modes (a few seconds).  BUILD names the build.

@@ -1,6 +1,6 @@
 /*
  * q_thread_exit.c - is a thread arena's memory given back to the OS when its
- * thread exits?  (deck 09-questions)
+ * thread exits?  (deck 90-questions)
  *
  * With an arena per thread (glibc 2.36's policy, so that each thread surely has
  * one), a first thread fills its arena with 1 KiB blocks and frees them all; a
