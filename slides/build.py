@@ -192,7 +192,7 @@ def marp(out, decks, pdf):
     env.setdefault("CHROME_PATH", shutil.which("chromium") or "")
     if os.geteuid() == 0:
         env["CHROME_NO_SANDBOX"] = "1"  # Chromium refuses to sandbox as root
-    common = [cli, "--theme-set", os.path.join(SLIDES, "theme.css"), "--allow-local-files", "--quiet"]
+    common = [cli, "--theme-set", os.path.join(SLIDES, "theme.css"), "--allow-local-files"]
     paths = [os.path.join(out, d) for d in decks]
     for extra in [["--html"]] + ([["--pdf"]] if pdf else []):
         if subprocess.run(common + extra + paths, env=env).returncode != 0:
