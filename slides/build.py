@@ -209,7 +209,14 @@ def main():
     build, out = os.path.abspath(args.build), os.path.abspath(args.out)
     fig = os.path.join(out, "fig")
     try:
-        os.makedirs(fig, exist_ok=True)
+        # What an earlier build made goes first, so that no stale deck or figure
+        # survives a renamed one (OUT may also hold the compiled programs: kept).
+        shutil.rmtree(fig, ignore_errors=True)
+        if os.path.isdir(out):
+            for name in os.listdir(out):
+                if name.endswith((".md", ".html", ".pdf")):
+                    os.remove(os.path.join(out, name))
+        os.makedirs(fig)
         # The check compares every figure's time with this one.
         with open(os.path.join(out, "build-started"), "w") as f:
             f.write(datetime.datetime.now(datetime.timezone.utc).isoformat() + "\n")

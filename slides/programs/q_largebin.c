@@ -106,6 +106,11 @@ static void replay(const char *path, uint64_t limit, struct counts *c)
     }
     if (status < 0)
         exit(1);
+    const char *bad = arenalloc_check_heap(); /* counting read the bins: they must be sound */
+    if (bad != NULL) {
+        fprintf(stderr, "q_largebin: %s: heap check failed: %s\n", path, bad);
+        exit(1);
+    }
     /* Give everything back, so that the next trace starts from an empty heap. */
     for (uint64_t id = 1; id < r.next_id && id < MAX_IDS; id++)
         arenalloc_free(ptrs[id]);
