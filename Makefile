@@ -26,7 +26,7 @@ LDLIBS  := -pthread
 
 # The library: syscall/ (OS layer), bins/ (one arena's free chunks), arena/ (arenas and the API),
 # inspect/ (reading the heap: checker, dump) and stomp/ (the guard-page allocator).
-CORE_SRC     := syscall/os_posix.c $(wildcard bins/*.c) $(filter-out arena/dropin.c,$(wildcard arena/*.c)) \
+CORE_SRC     := syscall/os_posix.c syscall/reserve_aligned.c $(wildcard bins/*.c) $(filter-out arena/dropin.c,$(wildcard arena/*.c)) \
                 $(wildcard inspect/*.c stomp/*.c)
 DROPIN_SRC   := $(CORE_SRC) syscall/brk_posix.c arena/dropin.c
 PREFIXED_SRC := $(CORE_SRC) syscall/brk_emulated.c
@@ -40,7 +40,7 @@ FLAGS_STAMP  := $(BUILD)/flags.$(shell echo '$(CC) $(CFLAGS)' | cksum | cut -d' 
 
 LIBS := $(BUILD)/libarenalloc.so $(BUILD)/libarenalloc-prefixed.a $(BUILD)/libarenalloc-prefixed.so
 
-.PHONY: all check demo demo-check record compare tour tour-check clean deps test-programs
+.PHONY: all check demo demo-check record compare clean deps test-programs
 all: $(LIBS)
 
 $(FLAGS_STAMP):
@@ -66,6 +66,15 @@ $(BUILD)/libarenalloc-prefixed.a: $(PREFIXED_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# The one rule for a program linked against the prefixed library (tests, tools,
+# the replayer): its .c prerequisites and the library, with the target's own
+# PROGRAM_CFLAGS and PROGRAM_LDLIBS.  List the library among the prerequisites.
+PROGRAM_CFLAGS ?= -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -I. -Iinclude
+define LINK_PREFIXED
+@mkdir -p $(dir $@)
+$(CC) $(PROGRAM_CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libarenalloc-prefixed.a $(PROGRAM_LDLIBS) -pthread
+endef
+
 # ---- tests -----------------------------------------------------------------
 # Every tests/test_*.c defines one Check suite; tests/check_main.c runs them all
 # in one runner so the run ends with one Check summary line.
@@ -76,9 +85,10 @@ TEST_CFLAGS   := -std=c11 -D_GNU_SOURCE -Wall -Wextra -O1 -g -I. -Iinclude \
 TEST_LDLIBS   := $(shell pkg-config --libs check 2>/dev/null) $(shell pkg-config --libs libcjson 2>/dev/null) -pthread
 TEST_PROGRAMS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/fidelity/*.c tests/programs/*.c))
 
+$(BUILD)/tests/check_main: PROGRAM_CFLAGS = $(TEST_CFLAGS)
+$(BUILD)/tests/check_main: PROGRAM_LDLIBS = $(TEST_LDLIBS)
 $(BUILD)/tests/check_main: tests/check_main.c $(TEST_SRC) tests/*.h $(BUILD)/libarenalloc-prefixed.a
-	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ tests/check_main.c $(TEST_SRC) $(BUILD)/libarenalloc-prefixed.a $(TEST_LDLIBS)
+	$(LINK_PREFIXED)
 
 $(BUILD)/tests/%: tests/%.c
 	@mkdir -p $(dir $@)
@@ -99,7 +109,7 @@ check: deps
 	@$(MAKE) --no-print-directory all test-programs
 	@tests/real_programs.sh $(BUILD)/libarenalloc.so
 	@tests/fidelity/fidelity.sh $(BUILD)
-	@tests/glibc/run.sh $(BUILD)
+	@tests/glibc/glibc-check.sh $(BUILD)
 	@$(MAKE) --no-print-directory DEBUG=1 BUILD=$(BUILD)/debug $(BUILD)/debug/tests/check_main
 	CK_RUN_SUITE=random $(BUILD)/debug/tests/check_main
 	ARENALLOC_STRESS_OPS=10000 CK_RUN_SUITE=stress $(BUILD)/debug/tests/check_main
@@ -127,7 +137,7 @@ demo:
 
 # The driver on a small synthetic trace: table rows, ratios, one plotted line each.
 demo-check: all tools
-	@tests/demo/run.sh $(BUILD)
+	@tests/demo/demo-check.sh $(BUILD)
 
 record:
 	@test -n "$(CMD)" || { echo 'usage: make record CMD="program args" [TRACE=out.trace]' >&2; exit 2; }
@@ -145,25 +155,7 @@ compare:
 include bench/trace/trace.mk
 include tests/heapviz/heapviz.mk
 
-# ---- the tour: the classic lessons of glibc's malloc, step by step ----------------
-# Each step's heap is printed and written as JSON; tools/heapviz draws them.
-$(BUILD)/tools/arena-tour: tools/tour/tour.c $(BUILD)/libarenalloc-prefixed.a
-	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -I. -Iinclude -o $@ $< $(BUILD)/libarenalloc-prefixed.a -pthread
-
-tour: deps
-	@$(MAKE) --no-print-directory $(BUILD)/tools/arena-tour
-	@rm -rf $(BUILD)/tour && mkdir -p $(BUILD)/tour
-	$(BUILD)/tools/arena-tour $(BUILD)/tour
-	@tools/heapviz -d $(BUILD)/tour $(BUILD)/tour/step-*.json
-	@for f in $(BUILD)/tour/step-*.json; do \
-	    if grep -q '"kind": "thread"' $$f; then tools/heapviz --arena 1 -o $${f%.json}-arena1.svg $$f || exit 1; fi; \
-	done
-	@echo "pictures of every step: $(BUILD)/tour/step-NNN.svg (main_arena), step-NNN-arena1.svg (the thread arena)"
-
-tour-check: $(BUILD)/tools/arena-tour
-	@tests/tour/run.sh $(BUILD)
-
+include tools/tour/tour.mk
 include tests/gdb/gdb.mk
 include slides/slides.mk
 include tests/windows/windows.mk

@@ -26,10 +26,12 @@
  *   free_list_lock  guards free_list and every arena's attached_threads and
  *                   next_free.  Nothing is locked while it is held.
  */
-#include "arena/arena.h"
 
 #include <errno.h>
 
+#include "arena/arena.h"
+#include "arena/main_arena.h"
+#include "arena/malloc_par.h"
 #include "include/arenalloc.h"
 
 #include "arena/heap.h"

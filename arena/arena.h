@@ -1,10 +1,10 @@
 /*
- * arena.h - arenas, seen from the public entry points: the global parameters,
- * start-up, choosing and locking an arena.
+ * arena.h - choosing and locking an arena, as the public entry points do.
  *
- * main_arena grows with brk; every other arena lives in heaps of HEAP_MAX_SIZE
- * (heap.h).  The mmap threshold's upper bound follows from that size: a request
- * that could not fit in one heap must be mapped on its own.
+ * Each arena has its own lock; a thread works in one arena at a time.  Which one
+ * is the policy's choice (arena.c explains both policies); what the entry points
+ * see is arena_get (an arena, locked) and arena_unlock.  main_arena grows with
+ * brk (main_arena.h); every other arena lives in heaps of HEAP_MAX_SIZE (heap.h).
  */
 #ifndef ARENALLOC_ARENA_ARENA_H
 #define ARENALLOC_ARENA_ARENA_H
@@ -12,63 +12,6 @@
 #include <stdatomic.h>
 
 #include "bins/malloc_state.h"
-
-/* The size and alignment of a thread arena's heap (1 MiB; glibc's 64-bit value
-   is 64 MiB, its 32-bit value this one). */
-#define HEAP_MAX_SIZE (1024 * 1024)
-
-/* Defaults of the tunables, glibc's values. */
-#define DEFAULT_TOP_PAD            (128 * 1024) /* extra asked of brk each time */
-#define DEFAULT_TRIM_THRESHOLD     (128 * 1024) /* top larger than this: trim */
-#define DEFAULT_MMAP_THRESHOLD     (128 * 1024) /* requests this large: mmap */
-#define DEFAULT_MMAP_THRESHOLD_MAX (HEAP_MAX_SIZE / 2) /* the dynamic threshold's cap */
-#define DEFAULT_MMAP_MAX           65536        /* at most this many mapped chunks */
-#define DEFAULT_ARENA_TEST         8            /* arenas before the cap is computed */
-
-/* When brk fails, main_arena continues in mappings of at least this size. */
-#define MMAP_AS_MORECORE_SIZE (1024 * 1024)
-
-/* The process-wide parameters, glibc's struct malloc_par field for field (the
-   fields for huge pages and the per-thread cache are kept for that layout). */
-struct malloc_par {
-    unsigned long trim_threshold;   /* M_TRIM_THRESHOLD */
-    INTERNAL_SIZE_T top_pad;        /* M_TOP_PAD */
-    INTERNAL_SIZE_T mmap_threshold; /* M_MMAP_THRESHOLD */
-    INTERNAL_SIZE_T arena_test;     /* M_ARENA_TEST */
-    INTERNAL_SIZE_T arena_max;      /* M_ARENA_MAX */
-    INTERNAL_SIZE_T thp_pagesize;   /* (glibc: transparent huge pages) */
-    INTERNAL_SIZE_T hp_pagesize;    /* (glibc: huge pages) */
-    int hp_flags;                   /* (glibc: huge page mmap flags) */
-    int n_mmaps;                    /* mapped chunks now */
-    int n_mmaps_max;                /* M_MMAP_MAX */
-    int max_n_mmaps;                /* highest n_mmaps so far */
-    int no_dyn_threshold;           /* the user set a threshold: stop adjusting it */
-    INTERNAL_SIZE_T mmapped_mem;    /* bytes in mapped chunks now */
-    INTERNAL_SIZE_T max_mmapped_mem;/* highest mmapped_mem so far */
-    char *sbrk_base;                /* where main_arena's brk heap starts */
-    size_t tcache_bins;             /* (per-thread cache, not yet built) */
-    size_t tcache_max_bytes;
-    size_t tcache_count;
-    size_t tcache_unsorted_limit;
-};
-
-extern struct malloc_par mp_;
-
-/* Rounds n up to a multiple of a (a power of two: a page, usually). */
-static inline size_t align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
-
-/* ---- start-up ---------------------------------------------------------------- */
-
-extern atomic_bool malloc_initialized;
-
-void ptmalloc_init(void);
-
-/* Every public entry point starts with this. */
-static inline void malloc_ensure_init(void)
-{
-    if (!atomic_load_explicit(&malloc_initialized, memory_order_acquire))
-        ptmalloc_init();
-}
 
 /* ---- which arena, and locking it ---------------------------------------------- */
 
@@ -112,19 +55,5 @@ mstate arena_get_retry(mstate ar_ptr, size_t bytes);
 
 /* Called once by ptmalloc_init: fork handlers and the thread-exit hook. */
 void arena_init_hooks(void);
-
-/* ---- giving memory back ------------------------------------------------------- */
-
-/* Gives back the whole pages of main_arena's top above `pad` (top keeps at least
-   MINSIZE) by moving brk down.  Returns 1 if anything was released, else 0. */
-int systrim(size_t pad, mstate av);
-
-/* ---- the regions of main_arena's memory (for the heap checker) ------------------ */
-
-/* Where each piece of main_arena's memory starts: the brk heap, and any region
-   begun after brk failed or was moved by someone else.  Recorded by sysmalloc. */
-#define MAX_MAIN_SEGMENTS 64
-extern char *main_segments[MAX_MAIN_SEGMENTS];
-extern int main_nsegments;
 
 #endif /* ARENALLOC_ARENA_ARENA_H */

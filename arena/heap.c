@@ -4,7 +4,9 @@
  */
 #include "arena/heap.h"
 
+#include "arena/malloc_par.h"
 #include "bins/bins.h"
+#include "bins/top.h"
 #include "syscall/os.h"
 
 heap_info *new_heap(size_t size, size_t top_pad)
@@ -109,27 +111,11 @@ int heap_trim(heap_info *heap, size_t pad)
     size_t top_size = chunksize(top_chunk);
     if (top_size < mp_.trim_threshold)
         return 0;
-    long top_area = (long)top_size - (long)MINSIZE - 1;
-    if (top_area < 0 || (size_t)top_area <= pad)
-        return 0;
-    size_t extra = ((size_t)top_area - pad) & ~(heap->pagesize - 1);
+    size_t extra = top_trim_size(top_size, pad, heap->pagesize);
     if (extra == 0 || shrink_heap(heap, extra) != 0)
         return 0;
 
     ar_ptr->system_mem -= extra;
     set_head(top_chunk, (top_size - extra) | PREV_INUSE);
     return 1;
-}
-
-int arena_regions(mstate av, struct heap_region *regions, int max)
-{
-    int n = 0;
-    if (av == &main_arena) {
-        for (; n < main_nsegments && n < MAX_MAIN_SEGMENTS && n < max; n++)
-            regions[n] = (struct heap_region){(mchunkptr)main_segments[n], NULL};
-        return n;
-    }
-    for (heap_info *h = heap_for_ptr(av->top); h != NULL && n < max; h = h->prev)
-        regions[n++] = (struct heap_region){heap_first_chunk(h), (char *)h + h->size};
-    return n;
 }

@@ -25,8 +25,7 @@
 #ifndef ARENALLOC_ARENA_HEAP_H
 #define ARENALLOC_ARENA_HEAP_H
 
-#include "arena/arena.h"
-#include "inspect/heap_region.h"
+#include "arena/malloc_par.h"
 
 /* A heap never starts smaller than this (glibc's HEAP_MIN_SIZE). */
 #define HEAP_MIN_SIZE (32 * 1024)
@@ -68,15 +67,6 @@ static inline mchunkptr heap_first_chunk(heap_info *h)
         ptr += MALLOC_ALIGNMENT - misalign;
     return (mchunkptr)ptr;
 }
-
-/* The regions of arena av's memory (at most `max`), for walking it chunk by
-   chunk: main_arena's segments (the brk heap, and any region begun after a
-   gap, recorded by sysmalloc), or a thread arena's heaps, chained from the one
-   holding top back to the first.  Returns how many. */
-int arena_regions(mstate av, struct heap_region *regions, int max);
-
-/* Regions the walkers follow at most: 1 GiB of a thread arena's heaps. */
-#define MAX_ARENA_REGIONS 1024
 
 /* Reserves a new heap with at least `size` + `top_pad` bytes committed (no more
    than HEAP_MAX_SIZE).  Returns NULL when size alone cannot fit, or on failure. */

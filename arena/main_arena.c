@@ -6,8 +6,10 @@
  * the allocator: it sets up main_arena's bins, reads the settings (tunables.c), and
  * registers the fork and thread-exit hooks of arena.c.
  */
-#include "arena/arena.h"
 
+#include "arena/arena.h"
+#include "arena/main_arena.h"
+#include "arena/malloc_par.h"
 #include "arena/tunables.h"
 #include "bins/int_malloc.h"
 

@@ -13,13 +13,15 @@
  *   keepcost  main_arena's top: what malloc_trim could give back at most
  *   usmblks   always 0 (glibc's "maximum total allocated" is no longer kept)
  */
+#include "arena/arena.h"
+#include "arena/main_arena.h"
+#include "arena/malloc_par.h"
 #include "include/arenalloc.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "arena/arena.h"
 #include "bins/checks.h"
 #include "bins/fastbins.h"
 #include "bins/malloc_printerr.h"

@@ -7,14 +7,16 @@
  * arenas entirely.  Step into any of them from a debugger and the next frame is
  * the algorithm itself.
  */
+#include "arena/arena.h"
+#include "arena/main_arena.h"
+#include "arena/malloc_par.h"
 #include "include/arenalloc.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "arena/arena.h"
 #include "arena/heap.h"
-#include "inspect/check_heap.h"
+#include "inspect/heap_check.h"
 #include "arena/mmap_chunk.h"
 #include "stomp/stomp.h"
 #include "arena/tcache.h"

@@ -6,12 +6,14 @@
  * rest>, <system type=current|max>, <aspace ...>, then totals), so scripts
  * written against glibc's output read arenalloc's.
  */
+#include "arena/arena.h"
+#include "arena/main_arena.h"
+#include "arena/malloc_par.h"
 #include "include/arenalloc.h"
 
 #include <errno.h>
 #include <stdio.h>
 
-#include "arena/arena.h"
 #include "arena/heap.h"
 #include "bins/checks.h"
 #include "bins/fastbins.h"

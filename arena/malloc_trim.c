@@ -7,9 +7,11 @@
  * the pages stay mapped and read as zero if touched), and finally trims
  * main_arena's top down to `pad` with systrim.
  */
+#include "arena/arena.h"
+#include "arena/main_arena.h"
+#include "arena/sysmalloc.h"
 #include "include/arenalloc.h"
 
-#include "arena/arena.h"
 #include "bins/int_malloc.h"
 #include "syscall/os.h"
 
@@ -19,7 +21,7 @@ static int discard_free_pages(mchunkptr p, size_t pagesize)
     size_t size = chunksize(p);
     if (size <= pagesize - 1 + sizeof(struct malloc_chunk))
         return 0;
-    char *paligned = (char *)(((uintptr_t)p + sizeof(struct malloc_chunk) + pagesize - 1) & ~(pagesize - 1));
+    char *paligned = (char *)align_up((uintptr_t)p + sizeof(struct malloc_chunk), pagesize);
     size -= (size_t)(paligned - (char *)p);
     if (size <= pagesize - 1)
         return 0;

@@ -5,11 +5,13 @@
  * for M_PERTURB).  Setting any of the thresholds by hand turns off their dynamic
  * adjustment (see mmap_threshold_after_free): the user's choice wins from then on.
  */
+#include "arena/arena.h"
+#include "arena/main_arena.h"
+#include "arena/malloc_par.h"
 #include "include/arenalloc.h"
 
 #include <errno.h>
 
-#include "arena/arena.h"
 #include "arena/tunables.h"
 #include "bins/checks.h"
 #include "bins/fastbins.h"

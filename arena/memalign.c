@@ -6,13 +6,14 @@
  * and calls _int_memalign on a locked arena.  Their differences are only in how
  * they treat their arguments, and those are glibc 2.36's exactly.
  */
+#include "arena/arena.h"
+#include "arena/main_arena.h"
 #include "include/arenalloc.h"
 
 #include <errno.h>
 #include <stdint.h>
 
-#include "arena/arena.h"
-#include "inspect/check_heap.h"
+#include "inspect/heap_check.h"
 #include "stomp/stomp.h"
 #include "bins/int_malloc.h"
 #include "syscall/os.h"

@@ -22,12 +22,14 @@
  */
 #include <errno.h>
 
-#include "arena/arena.h"
 #include "arena/heap.h"
+#include "arena/main_arena.h"
+#include "arena/malloc_par.h"
 #include "arena/mmap_chunk.h"
+#include "arena/sysmalloc.h"
 #include "bins/int_malloc.h"
 #include "bins/malloc_printerr.h"
-#include "bins/sysmalloc.h"
+#include "bins/top.h"
 #include "syscall/os.h"
 
 static void record_segment(char *start)
@@ -37,7 +39,7 @@ static void record_segment(char *start)
 }
 
 /* brk failed: map a region instead (at least 1 MiB, since more will follow). */
-static char *mmap_as_morecore(mstate av, size_t *size, INTERNAL_SIZE_T nb, INTERNAL_SIZE_T old_size)
+static char *sysmalloc_mmap_fallback(mstate av, size_t *size, INTERNAL_SIZE_T nb, INTERNAL_SIZE_T old_size)
 {
     size_t pagesize = os_page_size();
     size_t s = *size;
@@ -127,7 +129,7 @@ static void grow_main_arena(mstate av, INTERNAL_SIZE_T nb)
 
     char *brk = (intptr_t)size > 0 ? os_morecore((intptr_t)size) : NULL;
     if (brk == NULL) {
-        brk = mmap_as_morecore(av, &size, nb, old_size);
+        brk = sysmalloc_mmap_fallback(av, &size, nb, old_size);
         if (brk == NULL)
             return;
         snd_brk = brk + size;
@@ -214,26 +216,17 @@ void *sysmalloc(INTERNAL_SIZE_T nb, mstate av)
     if (av->system_mem > av->max_system_mem)
         av->max_system_mem = av->system_mem;
 
-    mchunkptr p = av->top;
-    INTERNAL_SIZE_T size = chunksize(p);
-    if (size < nb + MINSIZE) {
+    if (chunksize(av->top) < nb + MINSIZE) {
         errno = ENOMEM;
         return NULL;
     }
-    av->top = chunk_at_offset(p, (ptrdiff_t)nb);
-    set_head(p, nb | PREV_INUSE | arena_bit(av));
-    set_head(av->top, (size - nb) | PREV_INUSE);
-    return chunk2mem(p);
+    return split_top(av, nb);
 }
 
 int systrim(size_t pad, mstate av)
 {
     INTERNAL_SIZE_T top_size = chunksize(av->top);
-    intptr_t top_area = (intptr_t)top_size - (intptr_t)MINSIZE - 1;
-    if (top_area <= (intptr_t)pad)
-        return 0;
-
-    size_t extra = ((size_t)top_area - pad) & ~(os_page_size() - 1);
+    size_t extra = top_trim_size(top_size, pad, os_page_size());
     if (extra == 0)
         return 0;
 

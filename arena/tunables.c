@@ -26,9 +26,9 @@
 
 #include <string.h>
 
+#include "arena/arena.h"
 #include "include/arenalloc.h" /* the M_* constants: <malloc.h>'s, or its own on Windows */
 
-#include "arena/arena.h"
 #include "stomp/stomp.h"
 #include "bins/checks.h"
 #include "bins/perturb.h"

@@ -15,6 +15,7 @@
  * each through the same merging step.  Freeing a chunk that ends up 64 KiB or more
  * also consolidates, and then asks arena/ to trim the top of the heap.
  */
+#include "arena/sysmalloc.h"
 #include "bins/int_malloc.h"
 
 #include "bins/bins.h"
@@ -22,13 +23,13 @@
 #include "bins/fastbins.h"
 #include "bins/malloc_printerr.h"
 #include "bins/perturb.h"
-#include "bins/sysmalloc.h"
 
 /* Merges free chunk p (of `size`, in no bin; `nextchunk` is the chunk after it)
    with whichever neighbours are free, and files the result: into top if it
    touches top, else at the front of the unsorted bin.  Returns the merged size.
-   The two callers differ only in the words of their corruption messages. */
-static INTERNAL_SIZE_T coalesce(mstate av, mchunkptr p, INTERNAL_SIZE_T size, mchunkptr nextchunk,
+   The two callers differ only in the words of their corruption messages.
+   (glibc 2.39 gave this step, and the two below, these names.) */
+static INTERNAL_SIZE_T _int_free_create_chunk(mstate av, mchunkptr p, INTERNAL_SIZE_T size, mchunkptr nextchunk,
                                 const char *prev_size_msg, const char *unsorted_msg)
 {
     INTERNAL_SIZE_T nextsize = chunksize(nextchunk);
@@ -82,7 +83,20 @@ static void free_to_fastbin(mstate av, mchunkptr p, INTERNAL_SIZE_T size)
         malloc_printerr("invalid fastbin entry (free)");
 }
 
-static void free_to_unsorted(mstate av, mchunkptr p, INTERNAL_SIZE_T size)
+/* A large free may leave a large top; fastbin chunks next to top would hide
+   part of it, so empty them first, then see whether top is worth trimming. */
+static void _int_free_maybe_consolidate(mstate av, INTERNAL_SIZE_T size)
+{
+    if (size >= FASTBIN_CONSOLIDATION_THRESHOLD) {
+        if (av->have_fastchunks)
+            malloc_consolidate(av);
+        trim_top(av);
+    }
+}
+
+/* A chunk too large for a fastbin: check that it is a chunk in use, then merge
+   it with its free neighbours into the unsorted bin or top. */
+static void _int_free_merge_chunk(mstate av, mchunkptr p, INTERNAL_SIZE_T size)
 {
     mchunkptr nextchunk = chunk_at_offset(p, (ptrdiff_t)size);
 
@@ -98,16 +112,9 @@ static void free_to_unsorted(mstate av, mchunkptr p, INTERNAL_SIZE_T size)
         malloc_printerr("free(): invalid next size (normal)");
 
     free_perturb(chunk2mem(p), size - CHUNK_HDR_SZ);
-    size = coalesce(av, p, size, nextchunk, "corrupted size vs. prev_size while consolidating",
-                    "free(): corrupted unsorted chunks");
-
-    /* A large free may leave a large top; fastbin chunks next to top would hide
-       part of it, so empty them first, then see whether top is worth trimming. */
-    if (size >= FASTBIN_CONSOLIDATION_THRESHOLD) {
-        if (av->have_fastchunks)
-            malloc_consolidate(av);
-        trim_top(av);
-    }
+    size = _int_free_create_chunk(av, p, size, nextchunk, "corrupted size vs. prev_size while consolidating",
+                                  "free(): corrupted unsorted chunks");
+    _int_free_maybe_consolidate(av, size);
 }
 
 void _int_free(mstate av, mchunkptr p)
@@ -124,7 +131,7 @@ void _int_free(mstate av, mchunkptr p)
     if (size <= get_max_fast())
         free_to_fastbin(av, p, size);
     else
-        free_to_unsorted(av, p, size);
+        _int_free_merge_chunk(av, p, size);
 }
 
 void malloc_consolidate(mstate av)
@@ -143,8 +150,8 @@ void malloc_consolidate(mstate av)
 
             mchunkptr nextp = reveal_ptr(&p->fd);
             INTERNAL_SIZE_T size = chunksize(p);
-            coalesce(av, p, size, chunk_at_offset(p, (ptrdiff_t)size), "corrupted size vs. prev_size in fastbins",
-                     NULL);
+            _int_free_create_chunk(av, p, size, chunk_at_offset(p, (ptrdiff_t)size),
+                                   "corrupted size vs. prev_size in fastbins", NULL);
             p = nextp;
         }
     }

@@ -21,12 +21,13 @@
 
 #include <errno.h>
 
+#include "arena/sysmalloc.h"
 #include "bins/bins.h"
 #include "bins/checks.h"
 #include "bins/fastbins.h"
 #include "bins/malloc_printerr.h"
 #include "bins/perturb.h"
-#include "bins/sysmalloc.h"
+#include "bins/top.h"
 
 /* The unsorted scan sorts at most this many chunks per call, bounding the time
    one malloc can take. */
@@ -304,17 +305,6 @@ static void *malloc_from_binmap(mstate av, INTERNAL_SIZE_T nb)
 }
 
 /* ---- 6. the top chunk ------------------------------------------------------------ */
-
-static void *split_top(mstate av, INTERNAL_SIZE_T nb)
-{
-    mchunkptr victim = av->top;
-    INTERNAL_SIZE_T size = chunksize(victim);
-
-    av->top = chunk_at_offset(victim, (ptrdiff_t)nb);
-    set_head(victim, nb | PREV_INUSE | arena_bit(av));
-    set_head(av->top, (size - nb) | PREV_INUSE);
-    return chunk2mem(victim);
-}
 
 /* Steps 1 to 6 for chunk size nb. */
 static void *malloc_steps(mstate av, INTERNAL_SIZE_T nb)

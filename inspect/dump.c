@@ -5,6 +5,8 @@
 
 #include <errno.h>
 
+#include "arena/arena.h"
+#include "arena/main_arena.h"
 #include "include/arenalloc.h"
 
 /* At most this many arenas are dumped: the cap on a machine of 512 cores, and
@@ -56,7 +58,7 @@ static bool read_heap(struct heap_dump *d, bool with_chunks)
 {
     int n = count_arenas();
     size_t page = os_page_size();
-    d->memsize = ((size_t)n * sizeof(struct arena_dump) + page - 1) & ~(page - 1);
+    d->memsize = align_up((size_t)n * sizeof(struct arena_dump), page);
     d->mem = os_map(d->memsize);
     if (d->mem == NULL)
         return false;

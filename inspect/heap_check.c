@@ -1,24 +1,28 @@
 /*
- * heap_check.c - verifying one arena's invariants (see heap_check.h for the list).
+ * heap_check.c - the heap checker (see heap_check.h for what it verifies).
  *
- * The chunk walk runs twice: once to count the free chunks, once to record their
- * addresses (in ascending order) in scratch memory mapped for the purpose, since
- * the checker must not allocate from the heap it is checking.  The bin walk then
- * looks each binned chunk up in that list and ticks it off.
+ * Each arena is read into a snapshot (heap_snapshot.c), which already marks what
+ * a walk can see is wrong: a size that is no chunk size or leaves its region,
+ * wrong flag bits, a foot that differs, a bin link to something that is not a
+ * chunk, a loop, a bk that does not point back, a chunk in the wrong bin.  The
+ * checker reports the first of those, then verifies what concerns more than one
+ * chunk: neighbours, the arena's flags and binmap, the order of large bins, and
+ * that every free chunk was found in a bin.
  */
 #include "inspect/heap_check.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "bins/fastbins.h"
+#include "arena/arena.h"
+#include "arena/main_arena.h"
+#include "bins/malloc_printerr.h"
+#include "include/arenalloc.h"
+#include "inspect/heap_snapshot.h"
 
 struct check {
     mstate av;
-    mchunkptr *free;       /* free chunks of the walk, ascending (second pass) */
-    unsigned char *seen;   /* seen[i]: free[i] was found in a bin */
-    size_t nfree;          /* free chunks counted */
-    size_t nchunks;        /* all chunks walked */
+    const struct heap_snapshot *s;
     char *buf;
     size_t buflen;
 };
@@ -32,221 +36,161 @@ static const char *fail(struct check *c, const char *fmt, ...)
     return c->buf;
 }
 
-/* ---- the chunk walk -------------------------------------------------------------- */
-
-/* Checks the chunk p of the walk, whose size is known to lie inside its region;
-   `prev_free` / `prev_sz` describe the chunk before it (false / 0 at a region's
-   start). */
-static const char *check_chunk(struct check *c, mchunkptr p, bool prev_free, INTERNAL_SIZE_T prev_sz)
+static bool is_binned_free(enum chunk_state state)
 {
-    INTERNAL_SIZE_T size = chunksize(p);
+    return state == CHUNK_UNSORTED || state == CHUNK_SMALLBIN || state == CHUNK_LARGEBIN || state == CHUNK_FREE;
+}
 
-    if (chunk_is_mmapped(p))
-        return fail(c, "chunk %p: IS_MMAPPED set on a heap chunk", (void *)p);
-    if (prev_inuse(p) == prev_free)
-        return fail(c, "chunk %p: PREV_INUSE is %d but the previous chunk is %s", (void *)p, prev_inuse(p),
-                    prev_free ? "free" : "in use");
-    if (prev_free && prev_size(p) != prev_sz)
-        return fail(c, "chunk %p: prev_size %#zx but the previous chunk has size %#zx", (void *)p, prev_size(p),
-                    prev_sz);
+static INTERNAL_SIZE_T snap_size(const struct snap_chunk *k) { return k->size_field & ~(INTERNAL_SIZE_T)SIZE_BITS; }
 
-    mchunkptr next = next_chunk(p);
-    if (prev_inuse(next)) { /* in use: it carries its arena's bit */
-        if (chunk_main_arena(p) != (c->av == &main_arena))
-            return fail(c, "chunk %p: NON_MAIN_ARENA bit is wrong for its arena", (void *)p);
-    } else {
-        if (prev_free)
-            return fail(c, "chunk %p: free and next to another free chunk", (void *)p);
-        if (prev_size(next) != size)
-            return fail(c, "chunk %p: free, but its foot %#zx differs from its size %#zx", (void *)p,
-                        prev_size(next), size);
+/* ---- chunks ---------------------------------------------------------------------- */
+
+static const char *check_chunks(struct check *c)
+{
+    const struct heap_snapshot *s = c->s;
+    for (size_t i = 0; i < s->nchunks; i++) {
+        const struct snap_chunk *k = &s->chunks[i];
+        if (k->damage != NULL)
+            return fail(c, "chunk %#lx (size %#zx): %s", (unsigned long)k->addr, snap_size(k), k->damage);
+        const struct snap_chunk *prev = i > 0 ? &s->chunks[i - 1] : NULL;
+        bool touches = prev != NULL && prev->addr + snap_size(prev) == k->addr;
+        if (touches && is_binned_free(prev->state) && is_binned_free(k->state))
+            return fail(c, "chunk %#lx: free and next to another free chunk", (unsigned long)k->addr);
+        if (k->state == CHUNK_FREE)
+            return fail(c, "free chunk %#lx (size %#zx) is in no bin", (unsigned long)k->addr, snap_size(k));
     }
+
+    if (c->av->top == initial_top(c->av)) /* main_arena before its first chunk */
+        return NULL;
+    const struct snap_chunk *top = snapshot_find(s, (uintptr_t)c->av->top);
+    if (top == NULL || top->state != CHUNK_TOP)
+        return fail(c, "top chunk %p: the walk of its region does not end on it", (void *)c->av->top);
+    if (snap_size(top) < MINSIZE)
+        return fail(c, "top chunk %p: size %#zx is below MINSIZE", (void *)c->av->top, snap_size(top));
     return NULL;
 }
 
-/* Walks one region from `p` to top, or to the fenceposts that close it, never
-   past `limit`.  With `record`, stores the free chunks' addresses. */
-static const char *walk_region(struct check *c, mchunkptr p, char *limit, bool record)
+/* Nothing lies before a region's first chunk, so it must say its predecessor
+   is in use, or a free would try to merge backwards out of the region. */
+static const char *check_region_starts(struct check *c, const struct heap_region *regions, int n)
 {
-    mstate av = c->av;
-    bool prev_free = false;
-    INTERNAL_SIZE_T prev_sz = 0;
-
-    for (;;) {
-        if (misaligned_chunk(p))
-            return fail(c, "chunk %p: misaligned", (void *)p);
-        if (p == av->top) {
-            if (chunksize(p) < MINSIZE || prev_inuse(p) == prev_free)
-                return fail(c, "top chunk %p: size %#zx or PREV_INUSE is wrong", (void *)p, chunksize(p));
-            return NULL;
-        }
-        /* The fenceposts that close a region (heap_region.h). */
-        if (chunksize(p) == CHUNK_HDR_SZ) {
-            if (!fencepost_pair(p))
-                return fail(c, "chunk %p: a lone fencepost", (void *)p);
-            return NULL;
-        }
-        /* The size first: every later check reads the next chunk's header. */
-        INTERNAL_SIZE_T size = chunksize(p);
-        if (size < MINSIZE || !aligned_OK(size))
-            return fail(c, "chunk %p: size %#zx is not a chunk size", (void *)p, size);
-        if ((uintptr_t)limit - (uintptr_t)p < size)
-            return fail(c, "chunk %p: size %#zx runs past the end of its region", (void *)p, size);
-        if (before_heap_end(p))
-            return NULL;
-        const char *err = check_chunk(c, p, prev_free, prev_sz);
-        if (err != NULL)
-            return err;
-
-        prev_free = !inuse(p);
-        prev_sz = chunksize(p);
-        if (prev_free) {
-            if (record)
-                c->free[c->nfree] = p;
-            c->nfree++;
-        }
-        c->nchunks++;
-        p = next_chunk(p);
-    }
-}
-
-/* Walks every region, in ascending address order. */
-static const char *walk_chunks(struct check *c, const struct heap_region *sorted, int n, bool record)
-{
-    c->nfree = c->nchunks = 0;
     for (int i = 0; i < n; i++) {
-        const char *err = walk_region(c, sorted[i].first, region_limit(c->av, sorted, i, n), record);
-        if (err != NULL)
-            return err;
+        const struct snap_chunk *k = snapshot_find(c->s, (uintptr_t)regions[i].first);
+        if (k != NULL && !(k->size_field & PREV_INUSE))
+            return fail(c, "chunk %#lx: first of its region, but PREV_INUSE is clear", (unsigned long)k->addr);
     }
     return NULL;
 }
 
-/* ---- the bins -------------------------------------------------------------------- */
-
-/* The index of free chunk p in c->free, or -1. */
-static ptrdiff_t find_free(struct check *c, mchunkptr p)
-{
-    size_t lo = 0, hi = c->nfree;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (c->free[mid] == p)
-            return (ptrdiff_t)mid;
-        if ((uintptr_t)c->free[mid] < (uintptr_t)p)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return -1;
-}
-
-static const char *check_fastbins(struct check *c)
-{
-    mstate av = c->av;
-    for (unsigned i = 0; i < NFASTBINS; i++) {
-        size_t steps = 0;
-        for (mchunkptr p = av->fastbinsY[i]; p != NULL; p = reveal_ptr(&p->fd)) {
-            if (!av->have_fastchunks)
-                return fail(c, "fastbin %u is not empty but have_fastchunks is 0", i);
-            if (++steps > c->nchunks)
-                return fail(c, "fastbin %u: a cycle, or a chunk not in the heap", i);
-            if (misaligned_chunk(p))
-                return fail(c, "fastbin %u: chunk %p is misaligned", i, (void *)p);
-            if (fastbin_index(chunksize(p)) != i)
-                return fail(c, "fastbin %u: chunk %p has size %#zx", i, (void *)p, chunksize(p));
-            if (!inuse(p))
-                return fail(c, "fastbin %u: chunk %p is not marked in use", i, (void *)p);
-        }
-    }
-    return NULL;
-}
+/* ---- bins -------------------------------------------------------------------------- */
 
 /* Large bins: sorted largest first, and the first chunk of each size (only it)
    is on the nextsize list, whose links agree both ways. */
-static const char *check_large_order(struct check *c, unsigned i, mchunkptr p, mchunkptr prev, mbinptr bin)
+static const char *check_large_order(struct check *c, const struct snap_bin *b)
 {
-    bool head = prev == bin || chunksize(prev) != chunksize(p);
-    if (prev != bin && chunksize(prev) < chunksize(p))
-        return fail(c, "large bin %u: chunk %p is larger than the one before it", i, (void *)p);
-    if (head != (p->fd_nextsize != NULL))
-        return fail(c, "large bin %u: chunk %p: fd_nextsize %s", i, (void *)p,
-                    head ? "is NULL on the first chunk of a size" : "is set on a chunk that is not first of its size");
-    if (head && (p->fd_nextsize->bk_nextsize != p || p->bk_nextsize->fd_nextsize != p))
-        return fail(c, "large bin %u: chunk %p: nextsize links do not point back", i, (void *)p);
-    return NULL;
-}
-
-static const char *check_bin(struct check *c, unsigned i)
-{
-    mbinptr bin = bin_at(c->av, i);
-    mchunkptr prev = bin;
-    size_t steps = 0;
-
-    if (i >= 2 && bin->fd != bin && !get_binmap(c->av, i))
-        return fail(c, "bin %u is not empty but its binmap bit is clear", i);
-    for (mchunkptr p = bin->fd; p != bin; prev = p, p = p->fd) {
-        if (++steps > c->nfree)
-            return fail(c, "bin %u: a cycle, or a chunk that is not free", i);
-        if (p->bk != prev)
-            return fail(c, "bin %u: chunk %p: bk does not point to the chunk before it", i, (void *)p);
-        ptrdiff_t k = find_free(c, p);
-        if (k < 0)
-            return fail(c, "bin %u: chunk %p is not a free chunk of the heap", i, (void *)p);
-        if (c->seen[k])
-            return fail(c, "bin %u: chunk %p is in a bin twice", i, (void *)p);
-        c->seen[k] = 1;
-        if (i >= 2 && bin_index(chunksize(p)) != i)
-            return fail(c, "bin %u: chunk %p has size %#zx, of bin %u", i, (void *)p, chunksize(p),
-                        bin_index(chunksize(p)));
-        if (!in_smallbin_range(chunksize(p)) && i >= NSMALLBINS) {
-            const char *err = check_large_order(c, i, p, prev, bin);
-            if (err != NULL)
-                return err;
+    const struct heap_snapshot *s = c->s;
+    const struct snap_chunk *prev = NULL;
+    for (size_t j = 0; j < b->count; j++) {
+        const struct snap_chunk *k = snapshot_find(s, s->links[b->first + j]);
+        if (prev != NULL && snap_size(prev) < snap_size(k))
+            return fail(c, "large bin %u: chunk %#lx is larger than the one before it", b->index,
+                        (unsigned long)k->addr);
+        bool head = prev == NULL || snap_size(prev) != snap_size(k);
+        if (head != (k->fd_nextsize != 0))
+            return fail(c, "large bin %u: chunk %#lx: fd_nextsize %s", b->index, (unsigned long)k->addr,
+                        head ? "is NULL on the first chunk of a size"
+                             : "is set on a chunk that is not first of its size");
+        if (head) {
+            const struct snap_chunk *fwd = snapshot_find(s, k->fd_nextsize);
+            const struct snap_chunk *back = snapshot_find(s, k->bk_nextsize);
+            if (fwd == NULL || back == NULL || fwd->bk_nextsize != k->addr || back->fd_nextsize != k->addr)
+                return fail(c, "large bin %u: chunk %#lx: nextsize links do not point back", b->index,
+                            (unsigned long)k->addr);
         }
+        prev = k;
     }
-    if (bin->bk != prev)
-        return fail(c, "bin %u: the header's bk is not the last chunk", i);
     return NULL;
 }
 
-static const char *check_bins(struct check *c)
+static const char *check_bin(struct check *c, const struct snap_bin *b)
 {
-    for (unsigned i = 1; i < NBINS; i++) {
-        const char *err = check_bin(c, i);
-        if (err != NULL)
-            return err;
+    const char *name = bin_kind_name(b->kind);
+    if (b->damage != NULL)
+        return fail(c, "%s %u: %s", name, b->index, b->damage);
+    if (b->kind == BIN_FAST) {
+        if (b->count > 0 && !c->av->have_fastchunks)
+            return fail(c, "fastbin %u is not empty but have_fastchunks is 0", b->index);
+        return NULL;
     }
-    for (size_t k = 0; k < c->nfree; k++)
-        if (!c->seen[k])
-            return fail(c, "free chunk %p (size %#zx) is in no bin", (void *)c->free[k], chunksize(c->free[k]));
-    return NULL;
+    mbinptr bin = bin_at(c->av, b->index);
+    if (b->kind != BIN_UNSORTED && b->count > 0 && !get_binmap(c->av, b->index))
+        return fail(c, "bin %u is not empty but its binmap bit is clear", b->index);
+    uintptr_t last = b->count > 0 ? c->s->links[b->first + b->count - 1] : (uintptr_t)bin;
+    if ((uintptr_t)bin->bk != last)
+        return fail(c, "bin %u: the header's bk is not the last chunk", b->index);
+    return b->kind == BIN_LARGE ? check_large_order(c, b) : NULL;
 }
 
-/* ---- putting it together ------------------------------------------------------------ */
+/* ---- one arena, every arena ------------------------------------------------------------ */
 
-const char *check_arena(mstate av, const struct heap_region *regions, int nregions, char *buf, size_t buflen)
+/* Checks arena av, locked by the caller.  Returns NULL if sound, else a
+   description of the first violation, written into buf. */
+static const char *check_arena(mstate av, char *buf, size_t buflen)
 {
-    struct check c = {.av = av, .buf = buf, .buflen = buflen};
-    struct heap_region sorted[nregions > 0 ? nregions : 1];
+    struct heap_region regions[MAX_ARENA_REGIONS];
+    int n = arena_regions(av, regions, MAX_ARENA_REGIONS);
+    struct heap_snapshot s;
+    struct check c = {.av = av, .s = &s, .buf = buf, .buflen = buflen};
 
-    sort_regions(regions, nregions, sorted);
-    const char *err = walk_chunks(&c, sorted, nregions, false);
-    if (err != NULL)
-        return err;
-
-    size_t scratch = c.nfree * (sizeof(mchunkptr) + 1) + 1;
-    scratch = (scratch + os_page_size() - 1) & ~(os_page_size() - 1);
-    char *mem = os_map(scratch);
-    if (mem == NULL)
-        return fail(&c, "heap check: no memory for its scratch list");
-    c.free = (mchunkptr *)mem;
-    c.seen = (unsigned char *)(mem + c.nfree * sizeof(mchunkptr));
-
-    err = walk_chunks(&c, sorted, nregions, true);
+    if (!take_snapshot(av, regions, n, &s))
+        return fail(&c, "heap check: no memory for its snapshot");
+    /* The bins first: a chunk they reach wrongly is marked there, and the
+       list's own fault says more than the chunk's. */
+    const char *err = NULL;
+    for (unsigned i = 0; i < SNAP_NBINS && err == NULL; i++)
+        err = check_bin(&c, &s.bins[i]);
     if (err == NULL)
-        err = check_fastbins(&c);
+        err = check_chunks(&c);
     if (err == NULL)
-        err = check_bins(&c);
-    os_release(mem, scratch);
+        err = check_region_starts(&c, regions, n);
+    release_snapshot(&s);
     return err;
 }
+
+/* The description of the last violation this thread found (the API returns a
+   pointer here).  Per thread, so checks in several threads need no lock, and a
+   child forked in the middle of one inherits nothing held. */
+static OS_THREAD_LOCAL char check_message[320];
+
+const char *arenalloc_check_heap(void)
+{
+    char detail[256];
+    const char *err = NULL;
+    int index = 0;
+
+    malloc_ensure_init();
+    mstate av = &main_arena;
+    do {
+        os_lock(&av->mutex);
+        err = check_arena(av, detail, sizeof detail);
+        os_unlock(&av->mutex);
+        if (err != NULL) {
+            snprintf(check_message, sizeof check_message, "arena %d (%p): %s", index, (void *)av, detail);
+            break;
+        }
+        index++;
+        av = next_arena(av);
+    } while (av != &main_arena);
+    return err != NULL ? check_message : NULL;
+}
+
+#if ARENALLOC_DEBUG
+void debug_check_heap(void)
+{
+    const char *err = arenalloc_check_heap();
+    if (err != NULL) {
+        os_write_error("arenalloc: heap check failed: ");
+        malloc_printerr(err);
+    }
+}
+#endif

@@ -1,7 +1,10 @@
 /*
- * heap_region.c - ordering an arena's regions and finding where each must end.
+ * heap_region.c - an arena's regions: where they are, in order, and where each must end.
  */
 #include "inspect/heap_region.h"
+
+#include "arena/heap.h"
+#include "arena/main_arena.h"
 
 void sort_regions(const struct heap_region *regions, int n, struct heap_region *sorted)
 {
@@ -27,3 +30,15 @@ char *region_limit(mstate av, const struct heap_region *sorted, int i, int n)
     return limit;
 }
 
+int arena_regions(mstate av, struct heap_region *regions, int max)
+{
+    int n = 0;
+    if (av == &main_arena) {
+        for (; n < main_nsegments && n < MAX_MAIN_SEGMENTS && n < max; n++)
+            regions[n] = (struct heap_region){(mchunkptr)main_segments[n], NULL};
+        return n;
+    }
+    for (heap_info *h = heap_for_ptr(av->top); h != NULL && n < max; h = h->prev)
+        regions[n++] = (struct heap_region){heap_first_chunk(h), (char *)h + h->size};
+    return n;
+}

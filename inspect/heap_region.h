@@ -21,6 +21,15 @@ struct heap_region {
     char *end;
 };
 
+/* The regions of arena av's memory (at most `max`), for walking it chunk by
+   chunk: main_arena's segments (the brk heap, and any region begun after a
+   gap, recorded by sysmalloc), or a thread arena's heaps, chained from the one
+   holding top back to the first.  Returns how many. */
+int arena_regions(mstate av, struct heap_region *regions, int max);
+
+/* Regions the walkers follow at most: 1 GiB of a thread arena's heaps. */
+#define MAX_ARENA_REGIONS 1024
+
 /* The limit of the region starting at sorted[i] of n regions sorted by address:
    no chunk of it reaches past the result. */
 char *region_limit(mstate av, const struct heap_region *sorted, int i, int n);

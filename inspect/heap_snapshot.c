@@ -98,8 +98,7 @@ static void walk_chunks(struct walk *w, const struct heap_region *sorted, int n)
 
 /* ---- the bins -------------------------------------------------------------------- */
 
-/* The chunk of the walk at address a, or NULL. */
-static struct snap_chunk *find_chunk(struct heap_snapshot *s, uintptr_t a)
+struct snap_chunk *snapshot_find(const struct heap_snapshot *s, uintptr_t a)
 {
     size_t lo = 0, hi = s->nchunks;
     while (lo < hi) {
@@ -131,7 +130,7 @@ static enum chunk_state state_of(enum bin_kind kind)
    damage set) when the list must be cut before a. */
 static struct snap_chunk *take_link(struct heap_snapshot *s, struct snap_bin *b, uintptr_t a)
 {
-    struct snap_chunk *c = find_chunk(s, a);
+    struct snap_chunk *c = snapshot_find(s, a);
     if (c == NULL || c->state == CHUNK_TOP || c->state == CHUNK_FENCEPOST) {
         b->damage = "a link points outside the arena's chunks";
         return NULL;
@@ -187,7 +186,7 @@ static void walk_nextsize(struct heap_snapshot *s, struct snap_bin *b)
     uintptr_t head = s->links[b->first];
     mchunkptr p = (mchunkptr)head;
     do {
-        struct snap_chunk *c = find_chunk(s, (uintptr_t)p);
+        struct snap_chunk *c = snapshot_find(s, (uintptr_t)p);
         if (c == NULL || c->state != CHUNK_LARGEBIN || c->bin != (int)b->index || b->nnextsize == b->count) {
             b->damage = "the nextsize chain leaves the bin, or loops";
             return;

@@ -22,7 +22,7 @@
 #ifndef ARENALLOC_INSPECT_HEAP_SNAPSHOT_H
 #define ARENALLOC_INSPECT_HEAP_SNAPSHOT_H
 
-#include "inspect/heap_check.h"
+#include "inspect/heap_region.h"
 
 /* What a chunk of the walk turned out to be. */
 enum chunk_state {
@@ -79,6 +79,9 @@ struct heap_snapshot {
 bool take_snapshot(mstate av, const struct heap_region *regions, int nregions, struct heap_snapshot *s);
 
 void release_snapshot(struct heap_snapshot *s);
+
+/* The chunk of the walk at address a, or NULL (a binary search). */
+struct snap_chunk *snapshot_find(const struct heap_snapshot *s, uintptr_t a);
 
 /* Names for printing: "in use", "fastbins", ... and the bin kinds. */
 const char *chunk_state_name(enum chunk_state state);

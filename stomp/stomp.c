@@ -97,16 +97,6 @@ enum { REGISTRY_FIRST_CAPACITY = 256 };
 
 /* ---- sizes and addresses ---------------------------------------------------- */
 
-static inline size_t round_up(size_t n, size_t multiple) /* multiple: a power of two */
-{
-    return (n + multiple - 1) & ~(multiple - 1);
-}
-
-static inline char *align_up(char *p, size_t alignment)
-{
-    return (char *)round_up((uintptr_t)p, alignment);
-}
-
 static inline size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
 
 static inline size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
@@ -139,8 +129,8 @@ static bool plan_block(size_t bytes, size_t alignment, enum stomp_mode mode, str
     plan->alignment = max_size(alignment, MALLOC_ALIGNMENT);
     /* Overflow mode pads only to the alignment, so the guard is exactly at the
        end; underflow mode gives the whole of its pages. */
-    plan->usable = round_up(bytes, mode == STOMP_OVERFLOW ? plan->alignment : page);
-    plan->commit_size = round_up(plan->usable, page);
+    plan->usable = align_up(bytes, mode == STOMP_OVERFLOW ? plan->alignment : page);
+    plan->commit_size = align_up(plan->usable, page);
 
     /* An alignment above a page cannot be had from os_reserve's page-aligned
        address without room to slide the block. */
@@ -166,11 +156,11 @@ static char *place_block(char *base, const struct stomp_plan *plan, enum stomp_m
     char *commit;
 
     if (mode == STOMP_OVERFLOW) {
-        char *guard = align_up(base + plan->commit_size, step);
+        char *guard = (char *)align_up((uintptr_t)(base + plan->commit_size), step);
         commit = guard - plan->commit_size;
         b->mem = guard - plan->usable;
     } else {
-        b->mem = align_up(base + page, step);
+        b->mem = (char *)align_up((uintptr_t)(base + page), step);
         commit = b->mem;
     }
     b->base = base;
@@ -235,7 +225,7 @@ static void registry_put(struct stomp_block *slots, size_t capacity, unsigned lo
 
 static inline size_t table_bytes(size_t capacity)
 {
-    return round_up(capacity * sizeof(struct stomp_block), os_page_size());
+    return align_up(capacity * sizeof(struct stomp_block), os_page_size());
 }
 
 /* Doubles the table, rehashing every entry into the new one: an entry's home

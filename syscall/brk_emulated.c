@@ -43,8 +43,7 @@ static struct {
 
 static inline char *page_end(char *p)
 {
-    uintptr_t page = os_page_size();
-    return (char *)(((uintptr_t)p + page - 1) & ~(page - 1));
+    return (char *)align_up((uintptr_t)p, os_page_size());
 }
 
 static bool reserve_region(void)

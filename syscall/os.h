@@ -33,6 +33,11 @@
 /* The size of a page (4096 on x86-64 Linux).  Cheap: read once, then cached. */
 size_t os_page_size(void);
 
+/* Rounds n up to a multiple of a, a power of two (a page, an alignment).  For an
+   address: (char *)align_up((uintptr_t)p, a).  The caller keeps n small enough
+   not to wrap. */
+static inline size_t align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
+
 /* ---- address space -------------------------------------------------------- */
 
 /* Reserves `size` bytes (a multiple of the page size) of inaccessible address
@@ -45,17 +50,25 @@ void *os_map(size_t size);
 
 /* Reserves `size` bytes at an address that is a multiple of `alignment` (a power
    of two from the page size to 64 MiB).  The range is inaccessible, as with
-   os_reserve; `size` is rounded up to whole pages.  On POSIX: map size +
-   alignment, unmap the unaligned head and tail.  On Windows: VirtualAlloc2 with
-   an alignment requirement, else reserve-release-re-reserve at the aligned
-   address, else keep an oversized reservation and hand out its aligned part
-   (os_windows.c).  Returns NULL on failure, and for a size of 0 or an alignment
-   outside that range.
+   os_reserve; `size` is rounded up to whole pages.  Returns NULL on failure, and
+   for a size of 0 or an alignment outside that range.
    The alignment exists so that any pointer into the range, masked with
    ~(alignment - 1), gives its start (heap_for_ptr).  A size above the alignment
-   breaks that for the range's end: Windows refuses it (NULL, errno EINVAL, and a
-   line on stderr); POSIX still accepts it. */
+   would break that for the range's end, so it is refused on every OS: NULL,
+   errno EINVAL, and a line on stderr.
+   The arguments are checked once, in reserve_aligned.c; each OS file then finds
+   the range its own way (os_reserve_aligned_checked, below). */
 void *os_reserve_aligned(size_t size, size_t alignment);
+
+/* The OS half of os_reserve_aligned, for reserve_aligned.c alone: size is whole
+   pages, 0 < size <= alignment, and alignment is valid.  POSIX maps size +
+   alignment and unmaps the unaligned head and tail; Windows uses VirtualAlloc2
+   with an alignment requirement, else reserve-release-re-reserve at the aligned
+   address, else keeps an oversized reservation and hands out its aligned part. */
+void *os_reserve_aligned_checked(size_t size, size_t alignment);
+
+/* The largest alignment os_reserve_aligned takes: glibc's 64-bit HEAP_MAX_SIZE. */
+#define OS_MAX_ALIGNMENT ((size_t)64 << 20)
 
 /* Makes [addr, addr + size) readable and writable.  Both page aligned, inside one
    reservation.  Returns false on failure (out of memory). */

@@ -62,12 +62,6 @@ size_t os_page_size(void)
     return size;
 }
 
-static inline size_t round_up_to_page(size_t size)
-{
-    size_t page = os_page_size();
-    return (size + page - 1) & ~(page - 1);
-}
-
 /* ---- address space -------------------------------------------------------- */
 
 /* mmap says "no" with MAP_FAILED, which is not NULL; os.h says "no" with NULL. */
@@ -101,31 +95,14 @@ void *os_map(size_t size)
     return mmap_or_null(NULL, size, PROT_READ | PROT_WRITE, 0);
 }
 
-/* The largest alignment os.h promises.  The largest anyone asks for is glibc's
-   64-bit HEAP_MAX_SIZE, and mmap-and-trim briefly maps `alignment` extra bytes. */
-static const size_t max_alignment = (size_t)64 << 20;
-
-static inline bool is_valid_alignment(size_t alignment)
-{
-    bool power_of_two = alignment != 0 && (alignment & (alignment - 1)) == 0;
-    return power_of_two && alignment >= os_page_size() && alignment <= max_alignment;
-}
-
 /* Gives back [from, to) of a reservation; true when there was nothing to give. */
 static inline bool trim(char *from, char *to)
 {
     return from == to || munmap(from, (size_t)(to - from)) == 0;
 }
 
-void *os_reserve_aligned(size_t size, size_t alignment)
+void *os_reserve_aligned_checked(size_t size, size_t alignment)
 {
-    /* No address space has room for half of SIZE_MAX; refusing such sizes here
-       keeps the rounding and the sum below from overflowing. */
-    if (!is_valid_alignment(alignment) || size == 0 || size > SIZE_MAX / 2)
-        return NULL;
-    /* A whole number of pages, or the tail to trim would start mid-page. */
-    size = round_up_to_page(size);
-
     /* mmap only promises page alignment, but any size + alignment bytes hold
        an aligned run of size bytes: map that many, then give back what lies
        before and after the aligned run. */
@@ -133,7 +110,7 @@ void *os_reserve_aligned(size_t size, size_t alignment)
     char *base = reserve_at(NULL, total, 0);
     if (base == NULL)
         return NULL;
-    char *aligned = (char *)(((uintptr_t)base + alignment - 1) & ~(uintptr_t)(alignment - 1));
+    char *aligned = (char *)align_up((uintptr_t)base, alignment);
     char *end = base + total;
 
     if (!trim(base, aligned) || !trim(aligned + size, end)) {

@@ -79,17 +79,6 @@ static size_t allocation_granularity(void)
     return __atomic_load_n(&cached_granularity, __ATOMIC_RELAXED);
 }
 
-static inline size_t round_up_to_page(size_t size)
-{
-    size_t page = os_page_size();
-    return (size + page - 1) & ~(page - 1);
-}
-
-static inline char *align_up(char *p, size_t alignment)
-{
-    return (char *)(((uintptr_t)p + alignment - 1) & ~(uintptr_t)(alignment - 1));
-}
-
 /* ---- address space -------------------------------------------------------- */
 
 void *os_reserve(size_t size)
@@ -104,15 +93,6 @@ void *os_map(size_t size)
     /* Committed at once, so it counts against the commit limit now; the pages
        are still only made (and zeroed) on first touch. */
     return VirtualAlloc(NULL, size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
-}
-
-/* The largest alignment os.h promises: glibc's 64-bit HEAP_MAX_SIZE. */
-static const size_t max_alignment = (size_t)64 << 20;
-
-static inline bool is_valid_alignment(size_t alignment)
-{
-    bool power_of_two = alignment != 0 && (alignment & (alignment - 1)) == 0;
-    return power_of_two && alignment >= os_page_size() && alignment <= max_alignment;
 }
 
 /*
@@ -210,7 +190,7 @@ static void *reserve_aligned_by_retry(size_t size, size_t alignment)
         char *probe = VirtualAlloc(NULL, size + alignment, MEM_RESERVE, PAGE_NOACCESS);
         if (probe == NULL)
             return NULL; /* out of address space: retrying will not help */
-        char *aligned = align_up(probe, alignment);
+        char *aligned = (char *)align_up((uintptr_t)probe, alignment);
         VirtualFree(probe, 0, MEM_RELEASE);
         /* aligned is a multiple of the granularity, so VirtualAlloc starts the
            reservation exactly there, or says no. */
@@ -256,7 +236,7 @@ static void *reserve_aligned_inside_larger(size_t size, size_t alignment)
     /* base and alignment are multiples of the page, so the first aligned
        address at least a page in is at most alignment bytes in: the run still
        ends inside the reservation. */
-    char *start = align_up(base + page, alignment);
+    char *start = (char *)align_up((uintptr_t)(base + page), alignment);
     struct last_resort_note *note = (struct last_resort_note *)base;
     DWORD old_protect;
     if (VirtualAlloc(base, page, MEM_COMMIT, PAGE_READWRITE) == NULL) {
@@ -268,25 +248,8 @@ static void *reserve_aligned_inside_larger(size_t size, size_t alignment)
     return start;
 }
 
-void *os_reserve_aligned(size_t size, size_t alignment)
+void *os_reserve_aligned_checked(size_t size, size_t alignment)
 {
-    /* No address space has room for half of SIZE_MAX; refusing such sizes here
-       keeps the rounding and the sum below from overflowing. */
-    if (!is_valid_alignment(alignment) || size == 0 || size > SIZE_MAX / 2)
-        return NULL;
-    size = round_up_to_page(size);
-
-    /* What the alignment is for: heap_for_ptr finds a heap's start by masking
-       any pointer into it.  A range longer than its alignment has an end that
-       masks to somewhere else; refuse it loudly rather than hand out a layout
-       whose last blocks cannot be found back (see os.h). */
-    if (size > alignment) {
-        os_write_error("arenalloc: os_reserve_aligned: a range longer than its alignment cannot be found "
-                       "back from a pointer into its end by masking; refused\n");
-        errno = EINVAL;
-        return NULL;
-    }
-
     /* Every reservation starts on a multiple of the granularity anyway. */
     if (alignment <= allocation_granularity())
         return os_reserve(size);
@@ -378,7 +341,7 @@ bool os_release(void *addr, size_t size)
     if (size == 0 || !find_reservation(addr, &r))
         return false;
     char *from = addr;
-    char *to = from + round_up_to_page(size);
+    char *to = from + align_up(size, os_page_size());
     if (from <= r.start && to >= r.stop)
         return VirtualFree(r.base, 0, MEM_RELEASE) != 0;
     if (to > r.end) /* one VirtualFree cannot span reservations */

@@ -24,7 +24,7 @@ Suite *api_suite(void);
 static size_t request2size(size_t n) { return n + 8 + 15 < 32 ? 32 : (n + 8 + 15) & ~(size_t)15; }
 
 /* malloc(0) hands out a minimum chunk (32 bytes, 24 usable), a fresh one each time. */
-START_TEST(malloc_zero_is_unique_minimum_chunk)
+START_TEST(test_malloc_zero_is_unique_minimum_chunk)
 {
     char *p = arenalloc_malloc(0);
     char *q = arenalloc_malloc(0);
@@ -44,7 +44,7 @@ START_TEST(malloc_zero_is_unique_minimum_chunk)
 END_TEST
 
 /* free(NULL) does nothing, and free never changes errno (glibc saves and restores it). */
-START_TEST(free_null_and_errno_preserved)
+START_TEST(test_free_null_and_errno_preserved)
 {
     errno = EDOM;
     arenalloc_free(NULL);
@@ -66,7 +66,7 @@ START_TEST(free_null_and_errno_preserved)
 END_TEST
 
 /* realloc(NULL, n) is malloc(n). */
-START_TEST(realloc_null_is_malloc)
+START_TEST(test_realloc_null_is_malloc)
 {
     char *p = arenalloc_realloc(NULL, 100);
     ck_assert_ptr_nonnull(p);
@@ -79,7 +79,7 @@ START_TEST(realloc_null_is_malloc)
 END_TEST
 
 /* realloc(p, 0) frees p and returns NULL (REALLOC_ZERO_BYTES_FREES): the chunk is reusable at once. */
-START_TEST(realloc_zero_frees)
+START_TEST(test_realloc_zero_frees)
 {
     void *p = arenalloc_malloc(0x18);
     ck_assert_ptr_nonnull(p);
@@ -95,7 +95,7 @@ START_TEST(realloc_zero_frees)
 END_TEST
 
 /* Requests above PTRDIFF_MAX fail in checked_request2size; PTRDIFF_MAX itself fails in sysmalloc. Both: NULL + ENOMEM. */
-START_TEST(malloc_huge_enomem)
+START_TEST(test_malloc_huge_enomem)
 {
     const size_t sizes[] = {SIZE_MAX, (size_t)PTRDIFF_MAX + 1, (size_t)PTRDIFF_MAX, SIZE_MAX - 4096};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
@@ -108,7 +108,7 @@ START_TEST(malloc_huge_enomem)
 END_TEST
 
 /* calloc checks n * size for overflow into a ptrdiff_t: NULL + ENOMEM. */
-START_TEST(calloc_overflow_enomem)
+START_TEST(test_calloc_overflow_enomem)
 {
     const size_t args[][2] = {
         {SIZE_MAX / 2, 3},
@@ -127,7 +127,7 @@ START_TEST(calloc_overflow_enomem)
 END_TEST
 
 /* reallocarray fails on overflow with ENOMEM and leaves the old block as it was. */
-START_TEST(reallocarray_overflow_keeps_block)
+START_TEST(test_reallocarray_overflow_keeps_block)
 {
     unsigned char *p = arenalloc_malloc(64);
     ck_assert_ptr_nonnull(p);
@@ -158,7 +158,7 @@ START_TEST(reallocarray_overflow_keeps_block)
 END_TEST
 
 /* posix_memalign wants a power-of-two multiple of sizeof(void *): anything else is EINVAL, *memptr untouched. */
-START_TEST(posix_memalign_einval)
+START_TEST(test_posix_memalign_einval)
 {
     const size_t bad[] = {0, 1, 2, 3, 4, 12, 24, 40, 48, 96, 4095, SIZE_MAX, (size_t)1 << 63 | 8};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -172,7 +172,7 @@ START_TEST(posix_memalign_einval)
 END_TEST
 
 /* With a valid alignment (8 included: it is sizeof(void *)), posix_memalign returns 0 and an aligned block. */
-START_TEST(posix_memalign_valid)
+START_TEST(test_posix_memalign_valid)
 {
     const size_t sizes[] = {0, 1, 24, 100, 4096, 5000};
     for (size_t a = 8; a <= (1u << 20); a <<= 1) {
@@ -191,7 +191,7 @@ START_TEST(posix_memalign_valid)
 END_TEST
 
 /* posix_memalign reports an impossible size as ENOMEM, also for 2^63 alignment (> PTRDIFF_MAX in _int_memalign). */
-START_TEST(posix_memalign_enomem)
+START_TEST(test_posix_memalign_enomem)
 {
     void *sentinel = (void *)0x5678;
     void *m = sentinel;
@@ -206,7 +206,7 @@ START_TEST(posix_memalign_enomem)
 END_TEST
 
 /* memalign rounds a non-power-of-two alignment up to the next power of two (at least MINSIZE = 32). */
-START_TEST(memalign_rounds_alignment_up)
+START_TEST(test_memalign_rounds_alignment_up)
 {
     /* requested alignment -> alignment glibc actually provides */
     const size_t cases[][2] = {{48, 64}, {96, 128}, {100, 128}, {24, 32}, {17, 32}, {33, 64}, {3000, 4096}, {5000, 8192}};
@@ -233,7 +233,7 @@ START_TEST(memalign_rounds_alignment_up)
 END_TEST
 
 /* memalign: an alignment above SIZE_MAX/2 + 1 is EINVAL; 2^63 passes that check and fails as ENOMEM. */
-START_TEST(memalign_huge_alignment)
+START_TEST(test_memalign_huge_alignment)
 {
     errno = 0;
     ck_assert_ptr_null(arenalloc_memalign(opaque(SIZE_MAX), 1));
@@ -251,7 +251,7 @@ START_TEST(memalign_huge_alignment)
 END_TEST
 
 /* In glibc 2.36 aligned_alloc is an alias of memalign: any alignment, any size, same rounding. */
-START_TEST(aligned_alloc_is_memalign)
+START_TEST(test_aligned_alloc_is_memalign)
 {
     void *p = arenalloc_aligned_alloc(48, 10); /* not a power of two: rounded up to 64 */
     ck_assert_ptr_nonnull(p);
@@ -276,7 +276,7 @@ START_TEST(aligned_alloc_is_memalign)
 END_TEST
 
 /* valloc(n) is memalign(pagesize, n). */
-START_TEST(valloc_page_aligned)
+START_TEST(test_valloc_page_aligned)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     const size_t sizes[] = {0, 1, 100, 4095, 4096, 4097, 10000, 300000};
@@ -292,7 +292,7 @@ START_TEST(valloc_page_aligned)
 END_TEST
 
 /* pvalloc(n) is page aligned with at least n rounded up to a page usable. */
-START_TEST(pvalloc_rounds_to_page)
+START_TEST(test_pvalloc_rounds_to_page)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     const size_t sizes[] = {1, 2, 100, 4095, 4096, 4097, 5000, 8192, 10000};
@@ -313,7 +313,7 @@ START_TEST(pvalloc_rounds_to_page)
 END_TEST
 
 /* glibc 2.36 rounds with "& -(pagesize - 1)", so pvalloc(0) asks for 1 byte: page aligned, but far less than a page. */
-START_TEST(pvalloc_zero_glibc236)
+START_TEST(test_pvalloc_zero_glibc236)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     void *p = arenalloc_pvalloc(0);
@@ -327,7 +327,7 @@ START_TEST(pvalloc_zero_glibc236)
 END_TEST
 
 /* malloc_usable_size: 0 for NULL; chunk size - 8 for heap chunks (the next prev_size field is lent out), - 16 for mmapped ones. */
-START_TEST(usable_size_is_chunk_size_minus_header)
+START_TEST(test_usable_size_is_chunk_size_minus_header)
 {
     ck_assert_uint_eq(arenalloc_malloc_usable_size(NULL), 0);
     for (size_t n = 0; n <= 2100; n += (n < 200 ? 1 : 37)) {
@@ -353,7 +353,7 @@ START_TEST(usable_size_is_chunk_size_minus_header)
 END_TEST
 
 /* M_MXFAST accepts 0..MAX_FAST_SIZE (80 * sizeof(size_t) / 4 = 160) and refuses anything larger, or negative. */
-START_TEST(mallopt_mxfast_range)
+START_TEST(test_mallopt_mxfast_range)
 {
     ck_assert_int_eq(arenalloc_mallopt(M_MXFAST, 161), 0);
     ck_assert_int_eq(arenalloc_mallopt(M_MXFAST, 200), 0);
@@ -365,7 +365,7 @@ START_TEST(mallopt_mxfast_range)
 END_TEST
 
 /* M_MXFAST is a request size: the largest fast chunk is (value + 8) & ~15 - 0x80 by default, 0xa0 for 160, none for 0. */
-START_TEST(mallopt_mxfast_moves_fastbin_limit)
+START_TEST(test_mallopt_mxfast_moves_fastbin_limit)
 {
     /* How to tell: a freed fast chunk leaves PREV_INUSE set in the next chunk's header; a freed
        non-fast chunk clears it and writes its size into the next chunk's prev_size. */
@@ -414,7 +414,7 @@ START_TEST(mallopt_mxfast_moves_fastbin_limit)
 END_TEST
 
 /* __libc_mallopt starts from res = 1 and its switch has no default: a parameter it does not know is "accepted" (1). */
-START_TEST(mallopt_unknown_param_returns_1)
+START_TEST(test_mallopt_unknown_param_returns_1)
 {
     ck_assert_int_eq(arenalloc_mallopt(12345, 1), 1);
     ck_assert_int_eq(arenalloc_mallopt(-12345, 1), 1);
@@ -425,7 +425,7 @@ START_TEST(mallopt_unknown_param_returns_1)
 END_TEST
 
 /* After ordinary use of every entry point the heap checker finds nothing. */
-START_TEST(check_heap_after_ordinary_use)
+START_TEST(test_check_heap_after_ordinary_use)
 {
     void *keep[64];
     for (int i = 0; i < 64; i++) {
@@ -459,35 +459,35 @@ Suite *api_suite(void)
 
     TCase *tc = tcase_create("malloc_free_realloc");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, malloc_zero_is_unique_minimum_chunk);
-    tcase_add_test(tc, free_null_and_errno_preserved);
-    tcase_add_test(tc, realloc_null_is_malloc);
-    tcase_add_test(tc, realloc_zero_frees);
-    tcase_add_test(tc, malloc_huge_enomem);
-    tcase_add_test(tc, calloc_overflow_enomem);
-    tcase_add_test(tc, reallocarray_overflow_keeps_block);
+    tcase_add_test(tc, test_malloc_zero_is_unique_minimum_chunk);
+    tcase_add_test(tc, test_free_null_and_errno_preserved);
+    tcase_add_test(tc, test_realloc_null_is_malloc);
+    tcase_add_test(tc, test_realloc_zero_frees);
+    tcase_add_test(tc, test_malloc_huge_enomem);
+    tcase_add_test(tc, test_calloc_overflow_enomem);
+    tcase_add_test(tc, test_reallocarray_overflow_keeps_block);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("aligned");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, posix_memalign_einval);
-    tcase_add_test(tc, posix_memalign_valid);
-    tcase_add_test(tc, posix_memalign_enomem);
-    tcase_add_test(tc, memalign_rounds_alignment_up);
-    tcase_add_test(tc, memalign_huge_alignment);
-    tcase_add_test(tc, aligned_alloc_is_memalign);
-    tcase_add_test(tc, valloc_page_aligned);
-    tcase_add_test(tc, pvalloc_rounds_to_page);
-    tcase_add_test(tc, pvalloc_zero_glibc236);
+    tcase_add_test(tc, test_posix_memalign_einval);
+    tcase_add_test(tc, test_posix_memalign_valid);
+    tcase_add_test(tc, test_posix_memalign_enomem);
+    tcase_add_test(tc, test_memalign_rounds_alignment_up);
+    tcase_add_test(tc, test_memalign_huge_alignment);
+    tcase_add_test(tc, test_aligned_alloc_is_memalign);
+    tcase_add_test(tc, test_valloc_page_aligned);
+    tcase_add_test(tc, test_pvalloc_rounds_to_page);
+    tcase_add_test(tc, test_pvalloc_zero_glibc236);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("introspection");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, usable_size_is_chunk_size_minus_header);
-    tcase_add_test(tc, mallopt_mxfast_range);
-    tcase_add_test(tc, mallopt_mxfast_moves_fastbin_limit);
-    tcase_add_test(tc, mallopt_unknown_param_returns_1);
-    tcase_add_test(tc, check_heap_after_ordinary_use);
+    tcase_add_test(tc, test_usable_size_is_chunk_size_minus_header);
+    tcase_add_test(tc, test_mallopt_mxfast_range);
+    tcase_add_test(tc, test_mallopt_mxfast_moves_fastbin_limit);
+    tcase_add_test(tc, test_mallopt_unknown_param_returns_1);
+    tcase_add_test(tc, test_check_heap_after_ordinary_use);
     suite_add_tcase(s, tc);
 
     return s;

@@ -34,7 +34,7 @@ static void dirty(void *p) { memset(p, 0xa5, arenalloc_malloc_usable_size(p)); }
     } while (0)
 
 /* A chunk from a fastbin still holds the old data and the fd link free wrote into it: calloc clears all of it. */
-START_TEST(calloc_from_fastbin)
+START_TEST(test_calloc_from_fastbin)
 {
     const size_t sizes[] = {0x18, 0x28, 0x48, 0x78};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
@@ -50,7 +50,7 @@ START_TEST(calloc_from_fastbin)
 END_TEST
 
 /* A small chunk reused from the unsorted bin, then from its small bin, is cleared both times. */
-START_TEST(calloc_from_unsorted_and_smallbin)
+START_TEST(test_calloc_from_unsorted_and_smallbin)
 {
     settle();
     void *g0 = xmalloc(0x18);
@@ -74,7 +74,7 @@ START_TEST(calloc_from_unsorted_and_smallbin)
 END_TEST
 
 /* A large chunk (from the unsorted bin, then from its large bin) is cleared. */
-START_TEST(calloc_from_large)
+START_TEST(test_calloc_from_large)
 {
     settle();
     void *g0 = xmalloc(0x18);
@@ -98,7 +98,7 @@ START_TEST(calloc_from_large)
 END_TEST
 
 /* Chunks carved from a dirty free chunk (the split, then the last remainder) are cleared. */
-START_TEST(calloc_from_split_remainder)
+START_TEST(test_calloc_from_split_remainder)
 {
     settle();
     void *g0 = xmalloc(0x18);
@@ -121,7 +121,7 @@ START_TEST(calloc_from_split_remainder)
 END_TEST
 
 /* Memory that went back into top is not "fresh": calloc from top must clear what an earlier owner wrote. */
-START_TEST(calloc_from_top)
+START_TEST(test_calloc_from_top)
 {
     settle();
     void *p = xmalloc(0x6000);
@@ -135,7 +135,7 @@ START_TEST(calloc_from_top)
 END_TEST
 
 /* After the heap was trimmed and grown back over dirty memory, calloc still returns zeroes. */
-START_TEST(calloc_after_trim)
+START_TEST(test_calloc_after_trim)
 {
     ck_assert_int_eq(arenalloc_mallopt(M_MMAP_MAX, 0), 1); /* keep 1 MiB blocks in the heap */
     settle();
@@ -152,7 +152,7 @@ START_TEST(calloc_after_trim)
 END_TEST
 
 /* After an mmapped free raises the threshold, the same size comes from the heap - dirty heap memory, cleared by calloc. */
-START_TEST(calloc_large_from_heap_after_threshold_rise)
+START_TEST(test_calloc_large_from_heap_after_threshold_rise)
 {
     const size_t n = 256 * 1024;
     void *m = xmalloc(n);
@@ -171,7 +171,7 @@ START_TEST(calloc_large_from_heap_after_threshold_rise)
 END_TEST
 
 /* An mmapped calloc is zero too (fresh pages, the one case glibc does not memset). */
-START_TEST(calloc_mmapped)
+START_TEST(test_calloc_mmapped)
 {
     void *h = xmalloc(100000); /* leave some dirty heap memory around */
     dirty(h);
@@ -188,7 +188,7 @@ START_TEST(calloc_mmapped)
 END_TEST
 
 /* calloc(0, n), calloc(n, 0) and calloc(0, 0) are malloc(0): a unique minimum chunk, 24 usable bytes. */
-START_TEST(calloc_zero_is_malloc_zero)
+START_TEST(test_calloc_zero_is_malloc_zero)
 {
     void *a = arenalloc_calloc(0, 16);
     void *b = arenalloc_calloc(16, 0);
@@ -213,15 +213,15 @@ Suite *calloc_suite(void)
     Suite *s = suite_create("calloc");
     TCase *tc = tcase_create("zeroed");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, calloc_from_fastbin);
-    tcase_add_test(tc, calloc_from_unsorted_and_smallbin);
-    tcase_add_test(tc, calloc_from_large);
-    tcase_add_test(tc, calloc_from_split_remainder);
-    tcase_add_test(tc, calloc_from_top);
-    tcase_add_test(tc, calloc_after_trim);
-    tcase_add_test(tc, calloc_large_from_heap_after_threshold_rise);
-    tcase_add_test(tc, calloc_mmapped);
-    tcase_add_test(tc, calloc_zero_is_malloc_zero);
+    tcase_add_test(tc, test_calloc_from_fastbin);
+    tcase_add_test(tc, test_calloc_from_unsorted_and_smallbin);
+    tcase_add_test(tc, test_calloc_from_large);
+    tcase_add_test(tc, test_calloc_from_split_remainder);
+    tcase_add_test(tc, test_calloc_from_top);
+    tcase_add_test(tc, test_calloc_after_trim);
+    tcase_add_test(tc, test_calloc_large_from_heap_after_threshold_rise);
+    tcase_add_test(tc, test_calloc_mmapped);
+    tcase_add_test(tc, test_calloc_zero_is_malloc_zero);
     suite_add_tcase(s, tc);
     return s;
 }

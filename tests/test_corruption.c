@@ -6,7 +6,9 @@
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "bins/malloc_state.h"
 #include "include/arenalloc.h"
 #include "tests/expect_abort.h"
 
@@ -134,6 +136,40 @@ START_TEST(test_checker_sees_lost_chunk)
 }
 END_TEST
 
+/* ... and the arena's own bookkeeping, which no chunk shows: a small bin's
+   binmap bit, have_fastchunks, and a bin header's bk. */
+START_TEST(test_checker_sees_arena_bookkeeping)
+{
+    void *f = arenalloc_malloc(0x18);
+    void *a = arenalloc_malloc(0x100);
+    arenalloc_malloc(0x18);
+    arenalloc_free(a);        /* into the unsorted bin */
+    arenalloc_malloc(0x200);  /* the scan sorts a into its small bin */
+    arenalloc_free(f);        /* into a fastbin */
+    ck_assert_ptr_null(arenalloc_check_heap());
+
+    unsigned i = smallbin_index(0x110);
+    ck_assert(get_binmap(&main_arena, i));
+    main_arena.binmap[idx2block(i)] &= ~idx2bit(i);
+    const char *err = arenalloc_check_heap();
+    ck_assert_msg(err != NULL && strstr(err, "binmap") != NULL, "report: %s", err ? err : "none");
+    main_arena.binmap[idx2block(i)] |= idx2bit(i);
+
+    main_arena.have_fastchunks = 0;
+    err = arenalloc_check_heap();
+    ck_assert_msg(err != NULL && strstr(err, "have_fastchunks") != NULL, "report: %s", err ? err : "none");
+    main_arena.have_fastchunks = 1;
+
+    mbinptr bin = bin_at(&main_arena, i);
+    mchunkptr last = bin->bk;
+    bin->bk = bin;
+    err = arenalloc_check_heap();
+    ck_assert_msg(err != NULL && strstr(err, "header's bk") != NULL, "report: %s", err ? err : "none");
+    bin->bk = last;
+    ck_assert_ptr_null(arenalloc_check_heap());
+}
+END_TEST
+
 /* ---- the same attacks under older releases' checks (bins/checks.h) ---- */
 
 /* House of Force: with 2.23's checks a huge top size is believed and malloc
@@ -215,6 +251,7 @@ Suite *corruption_suite(void)
     tcase_add_test(checker, test_checker_sees_bad_size);
     tcase_add_test(checker, test_checker_sees_cycle);
     tcase_add_test(checker, test_checker_sees_lost_chunk);
+    tcase_add_test(checker, test_checker_sees_arena_bookkeeping);
     suite_add_tcase(s, checker);
     return s;
 }

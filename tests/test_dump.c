@@ -36,8 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena/arena.h"
 #include "arena/heap.h"
+#include "arena/malloc_par.h"
 #include "include/arenalloc.h"
 #include "tests/suites.h"
 #define TEST_HELPERS_ARENA
@@ -227,7 +227,7 @@ static void assert_addrs(const cJSON *obj, const char *key, const uintptr_t *wan
 /* ---- the JSON of a sound heap ------------------------------------------------------------ */
 
 /* Every chunk of the known heap has the expected size, flags, state, bin and links, in address order without gaps. */
-START_TEST(json_chunks)
+START_TEST(test_json_chunks)
 {
     struct known k;
     make_known_heap(&k);
@@ -286,7 +286,7 @@ START_TEST(json_chunks)
 END_TEST
 
 /* The bins are exactly the five non-empty ones, each listing exactly its chunks in list order: fastbins LIFO, unsorted newest first, small bin newest first, large bin by size with its nextsize chain. */
-START_TEST(json_bins)
+START_TEST(test_json_bins)
 {
     struct known k;
     make_known_heap(&k);
@@ -334,7 +334,7 @@ START_TEST(json_bins)
 END_TEST
 
 /* The arena's own fields equal main_arena's; the mapped chunk is counted outside the arenas; a part not asked for is left out. */
-START_TEST(json_arena_fields)
+START_TEST(test_json_arena_fields)
 {
     struct known k;
     make_known_heap(&k);
@@ -375,7 +375,7 @@ START_TEST(json_arena_fields)
 END_TEST
 
 /* The text dump of the same heap: the arena line, chunk lines in the documented columns, the bins as lists ending on "(bin)" or 0x0. */
-START_TEST(text_lines)
+START_TEST(test_text_lines)
 {
     struct known k;
     char want[400];
@@ -415,7 +415,7 @@ START_TEST(text_lines)
 END_TEST
 
 /* Dumping only reads: the heap checker still passes, mallinfo2 is unchanged, and the next mallocs take the chunks the bins held, in the order they held them. */
-START_TEST(dump_changes_nothing)
+START_TEST(test_dump_changes_nothing)
 {
     struct known k;
     make_known_heap(&k);
@@ -435,7 +435,7 @@ START_TEST(dump_changes_nothing)
 END_TEST
 
 /* Bad arguments: no stream, an unknown format, an unknown part: -1 with EINVAL, nothing written. */
-START_TEST(bad_arguments)
+START_TEST(test_bad_arguments)
 {
     errno = 0;
     ck_assert_int_eq(arenalloc_dump(NULL, ARENALLOC_DUMP_ALL, ARENALLOC_DUMP_JSON), -1);
@@ -480,7 +480,7 @@ static void *worker_main(void *arg)
 }
 
 /* Under the per-thread policy a second thread has an arena of its own: two arenas, main then thread, the thread arena's heap 1 MiB-aligned and its chunks marked NON_MAIN_ARENA. */
-START_TEST(json_thread_arena)
+START_TEST(test_json_thread_arena)
 {
     struct worker w = {0};
     pthread_t t;
@@ -539,7 +539,7 @@ static cJSON *dump_damaged(const char *damage)
 }
 
 /* A size word overwritten with a size no chunk has: that chunk is marked and the walk of the region stops at it; the lists that lead past it are cut. */
-START_TEST(damage_size)
+START_TEST(test_damage_size)
 {
     struct known k;
     make_known_heap(&k);
@@ -568,7 +568,7 @@ START_TEST(damage_size)
 END_TEST
 
 /* A fastbin whose last fd is written back to its first chunk (a cycle, as a double free past glibc's check would make): the list is cut where it closes. */
-START_TEST(damage_fastbin_cycle)
+START_TEST(test_damage_fastbin_cycle)
 {
     struct known k;
     make_known_heap(&k);
@@ -592,7 +592,7 @@ START_TEST(damage_fastbin_cycle)
 END_TEST
 
 /* A small bin chunk whose fd points outside the heap: the list is cut there, the chunk it no longer reaches is free in no bin. */
-START_TEST(damage_smallbin_outside)
+START_TEST(test_damage_smallbin_outside)
 {
     struct known k;
     make_known_heap(&k);
@@ -614,7 +614,7 @@ START_TEST(damage_smallbin_outside)
 END_TEST
 
 /* A broken bk in the unsorted bin marks the chunk whose bk it is; the list itself is still followed by fd to its end. */
-START_TEST(damage_unsorted_bk)
+START_TEST(test_damage_unsorted_bk)
 {
     struct known k;
     make_known_heap(&k);
@@ -638,27 +638,27 @@ Suite *dump_suite(void)
 
     TCase *tc = tcase_create("json");
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, json_chunks);
-    tcase_add_test(tc, json_bins);
-    tcase_add_test(tc, json_arena_fields);
-    tcase_add_test(tc, json_thread_arena);
+    tcase_add_test(tc, test_json_chunks);
+    tcase_add_test(tc, test_json_bins);
+    tcase_add_test(tc, test_json_arena_fields);
+    tcase_add_test(tc, test_json_thread_arena);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("text_and_api");
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, text_lines);
-    tcase_add_test(tc, dump_changes_nothing);
-    tcase_add_test(tc, bad_arguments);
+    tcase_add_test(tc, test_text_lines);
+    tcase_add_test(tc, test_dump_changes_nothing);
+    tcase_add_test(tc, test_bad_arguments);
     suite_add_tcase(s, tc);
 
     /* A damaged heap must not make the dump loop or read outside the heap: a
        timeout or a crash fails these. */
     tc = tcase_create("damage");
     tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, damage_size);
-    tcase_add_test(tc, damage_fastbin_cycle);
-    tcase_add_test(tc, damage_smallbin_outside);
-    tcase_add_test(tc, damage_unsorted_bk);
+    tcase_add_test(tc, test_damage_size);
+    tcase_add_test(tc, test_damage_fastbin_cycle);
+    tcase_add_test(tc, test_damage_smallbin_outside);
+    tcase_add_test(tc, test_damage_unsorted_bk);
     suite_add_tcase(s, tc);
 
     return s;

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena/arena.h"
+#include "arena/main_arena.h"
 #include "bins/fastbins.h"
 #include "bins/perturb.h"
 #include "include/arenalloc.h"

@@ -189,8 +189,8 @@ static inline size_t check_pattern(const unsigned char *p, size_t n, uint64_t ke
 /* ---- helpers that look into the arena (define TEST_HELPERS_ARENA first) ------------------- */
 
 #ifdef TEST_HELPERS_ARENA
-#include "arena/arena.h"
 #include "arena/heap.h"
+#include "inspect/heap_region.h"
 #include "bins/fastbins.h"
 
 /* The size of the chunk holding mem, through the library's own accessors. */

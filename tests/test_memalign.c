@@ -49,7 +49,7 @@ static void *aligned_block(int how, size_t alignment, size_t size)
 }
 
 /* Every alignment 16 .. 1 MiB, many sizes: aligned, usable >= size, disjoint, contents intact, heap sound. */
-START_TEST(aligned_usable_disjoint)
+START_TEST(test_aligned_usable_disjoint)
 {
     struct block live[NSIZES];
     int how = 0;
@@ -86,7 +86,7 @@ START_TEST(aligned_usable_disjoint)
 END_TEST
 
 /* A big alignment for a big size is served by mmap: the chunk keeps its lead, recorded in prev_size, and free unmaps it all. */
-START_TEST(mmapped_memalign_records_lead)
+START_TEST(test_mmapped_memalign_records_lead)
 {
     const size_t a = 1u << 20;
     for (int round = 0; round < 8; round++) {
@@ -106,7 +106,7 @@ START_TEST(mmapped_memalign_records_lead)
 END_TEST
 
 /* The piece cut off before the aligned chunk is freed for reuse: a malloc of exactly its size returns it. */
-START_TEST(lead_piece_is_reused)
+START_TEST(test_lead_piece_is_reused)
 {
     /* When the lead is not a fast chunk, the aligned chunk's PREV_INUSE is clear and its prev_size is the lead's size. */
     /* Alignments and sizes that make leads of many sizes; a lead of 0x80 or less went to a fastbin. */
@@ -142,7 +142,7 @@ START_TEST(lead_piece_is_reused)
 END_TEST
 
 /* A memalign/free loop reuses the same memory (leads and tails are freed and merge back): the heap stays put. */
-START_TEST(memalign_free_loop_is_bounded)
+START_TEST(test_memalign_free_loop_is_bounded)
 {
     uintptr_t lo = UINTPTR_MAX, hi = 0;
     const char *why = NULL;
@@ -178,10 +178,10 @@ Suite *memalign_suite(void)
     Suite *s = suite_create("memalign");
     TCase *tc = tcase_create("aligned");
     tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, aligned_usable_disjoint);
-    tcase_add_test(tc, mmapped_memalign_records_lead);
-    tcase_add_test(tc, lead_piece_is_reused);
-    tcase_add_test(tc, memalign_free_loop_is_bounded);
+    tcase_add_test(tc, test_aligned_usable_disjoint);
+    tcase_add_test(tc, test_mmapped_memalign_records_lead);
+    tcase_add_test(tc, test_lead_piece_is_reused);
+    tcase_add_test(tc, test_memalign_free_loop_is_bounded);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -49,7 +49,7 @@ static void free_all(void *keep[], int n)
 }
 
 /* Below the threshold a request never gets its own mapping; far above it (top cannot serve it) it always does. */
-START_TEST(mmapped_bit_by_size)
+START_TEST(test_mmapped_bit_by_size)
 {
     const size_t small[] = {0, 1, 1000, 100000, 128 * 1024 - 24}; /* last: nb = 128 KiB - 16 */
     const size_t big[] = {256 * 1024, 1u << 20, 8u << 20};
@@ -68,7 +68,7 @@ START_TEST(mmapped_bit_by_size)
 END_TEST
 
 /* An mmapped chunk starts at its mapping (prev_size 0, pointer = page + 16), spans whole pages, and lends no next prev_size. */
-START_TEST(mmapped_chunk_layout)
+START_TEST(test_mmapped_chunk_layout)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     const size_t sizes[] = {256 * 1024, 300000, (1u << 20) + 1};
@@ -90,7 +90,7 @@ START_TEST(mmapped_chunk_layout)
 END_TEST
 
 /* Freeing an mmapped chunk unmaps it at once (munmap_chunk); nothing is cached. */
-START_TEST(free_unmaps_at_once)
+START_TEST(test_free_unmaps_at_once)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     char *p = xmalloc(1u << 20);
@@ -110,7 +110,7 @@ START_TEST(free_unmaps_at_once)
 END_TEST
 
 /* The default boundary, exactly: nb = 128 KiB - 16 grows the heap, nb = 128 KiB is mmapped (top being small). */
-START_TEST(default_threshold_exact_boundary)
+START_TEST(test_default_threshold_exact_boundary)
 {
     void *keep[SHRINK_N];
     shrink_top(keep);
@@ -126,7 +126,7 @@ START_TEST(default_threshold_exact_boundary)
 END_TEST
 
 /* Freeing an mmapped chunk of size C sets the threshold to C: afterwards nb = C - 16 comes from the heap, nb = C is mmapped. */
-START_TEST(dynamic_threshold_rises_to_freed_size)
+START_TEST(test_dynamic_threshold_rises_to_freed_size)
 {
     void *p = xmalloc(256 * 1024);
     ck_assert_msg(is_mmapped(p), "256 KiB should start out mmapped (fresh process, default threshold)");
@@ -145,7 +145,7 @@ START_TEST(dynamic_threshold_rises_to_freed_size)
 END_TEST
 
 /* The threshold only goes up: freeing a smaller mmapped chunk afterwards does not lower it again. */
-START_TEST(dynamic_threshold_only_rises)
+START_TEST(test_dynamic_threshold_only_rises)
 {
     void *big = xmalloc(400 * 1024);
     void *small = xmalloc(200 * 1024);
@@ -160,7 +160,7 @@ START_TEST(dynamic_threshold_only_rises)
 END_TEST
 
 /* Chunks above DEFAULT_MMAP_THRESHOLD_MAX do not move the threshold (glibc: 32 MiB on 64-bit; arenalloc: 512 KiB). */
-START_TEST(dynamic_threshold_ceiling)
+START_TEST(test_dynamic_threshold_ceiling)
 {
     void *huge = xmalloc(33u << 20);
     ck_assert(is_mmapped(huge));
@@ -175,7 +175,7 @@ START_TEST(dynamic_threshold_ceiling)
 END_TEST
 
 /* mallopt(M_MMAP_THRESHOLD) moves the boundary up, and freeing mmapped chunks no longer moves it. */
-START_TEST(mallopt_threshold_up_and_fixed)
+START_TEST(test_mallopt_threshold_up_and_fixed)
 {
     ck_assert_int_eq(arenalloc_mallopt(M_MMAP_THRESHOLD, 256 * 1024), 1);
     void *a = xmalloc(200 * 1024); /* mmapped by default, heap now */
@@ -192,7 +192,7 @@ START_TEST(mallopt_threshold_up_and_fixed)
 END_TEST
 
 /* mallopt(M_MMAP_THRESHOLD) moves the boundary down: 100 KiB is mmapped under a 64 KiB threshold (top being small). */
-START_TEST(mallopt_threshold_down)
+START_TEST(test_mallopt_threshold_down)
 {
     ck_assert_int_eq(arenalloc_mallopt(M_MMAP_THRESHOLD, 64 * 1024), 1);
     void *keep[SHRINK_N];
@@ -210,7 +210,7 @@ START_TEST(mallopt_threshold_down)
 END_TEST
 
 /* M_MMAP_MAX caps the number of live mappings: 0 sends everything to the heap, 1 allows one at a time. */
-START_TEST(mallopt_mmap_max)
+START_TEST(test_mallopt_mmap_max)
 {
     ck_assert_int_eq(arenalloc_mallopt(M_MMAP_MAX, 0), 1);
     char *a = xmalloc(1u << 20);
@@ -240,16 +240,16 @@ Suite *mmap_suite(void)
     Suite *s = suite_create("mmap");
     TCase *tc = tcase_create("threshold");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, mmapped_bit_by_size);
-    tcase_add_test(tc, mmapped_chunk_layout);
-    tcase_add_test(tc, free_unmaps_at_once);
-    tcase_add_test(tc, default_threshold_exact_boundary);
-    tcase_add_test(tc, dynamic_threshold_rises_to_freed_size);
-    tcase_add_test(tc, dynamic_threshold_only_rises);
-    tcase_add_test(tc, dynamic_threshold_ceiling);
-    tcase_add_test(tc, mallopt_threshold_up_and_fixed);
-    tcase_add_test(tc, mallopt_threshold_down);
-    tcase_add_test(tc, mallopt_mmap_max);
+    tcase_add_test(tc, test_mmapped_bit_by_size);
+    tcase_add_test(tc, test_mmapped_chunk_layout);
+    tcase_add_test(tc, test_free_unmaps_at_once);
+    tcase_add_test(tc, test_default_threshold_exact_boundary);
+    tcase_add_test(tc, test_dynamic_threshold_rises_to_freed_size);
+    tcase_add_test(tc, test_dynamic_threshold_only_rises);
+    tcase_add_test(tc, test_dynamic_threshold_ceiling);
+    tcase_add_test(tc, test_mallopt_threshold_up_and_fixed);
+    tcase_add_test(tc, test_mallopt_threshold_down);
+    tcase_add_test(tc, test_mallopt_mmap_max);
     suite_add_tcase(s, tc);
     return s;
 }

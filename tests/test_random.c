@@ -253,7 +253,7 @@ static void check_heap(struct run *r)
 }
 
 /* The randomized workout: at least a million reproducible operations, every byte checked. */
-START_TEST(random_operations)
+START_TEST(test_random_operations)
 {
     struct run r;
     memset(&r, 0, sizeof r);
@@ -293,7 +293,7 @@ Suite *random_suite(void)
     Suite *s = suite_create("random");
     TCase *tc = tcase_create("workout");
     tcase_set_timeout(tc, 1200);
-    tcase_add_test(tc, random_operations);
+    tcase_add_test(tc, test_random_operations);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -38,7 +38,7 @@ static size_t first_mismatch(const void *p, size_t n, unsigned tag)
 }
 
 /* Growing and shrinking through fast, small, large and mmapped sizes keeps the common prefix. */
-START_TEST(contents_preserved_grow_and_shrink)
+START_TEST(test_contents_preserved_grow_and_shrink)
 {
     /* Heap sizes first (an mmapped chunk stays mmapped), then into and through mmapped sizes. */
     const size_t steps[] = {1,    24,   25,    120,   130,    1000,   1024,    0x3f8,   0x408,  5000, 70000,
@@ -69,7 +69,7 @@ START_TEST(contents_preserved_grow_and_shrink)
 END_TEST
 
 /* Shrinking a heap chunk never moves it; the cut-off tail is freed as a chunk of its own and reused. */
-START_TEST(shrink_in_place)
+START_TEST(test_shrink_in_place)
 {
     settle();
     void *g0 = xmalloc(0x18);
@@ -92,7 +92,7 @@ START_TEST(shrink_in_place)
 END_TEST
 
 /* A chunk followed by a free chunk grows into it in place; the unused rest is split off again. */
-START_TEST(grow_into_free_next_chunk)
+START_TEST(test_grow_into_free_next_chunk)
 {
     settle();
     void *g0 = xmalloc(0x18);
@@ -115,7 +115,7 @@ START_TEST(grow_into_free_next_chunk)
 END_TEST
 
 /* The last chunk before top grows into top in place, as far as the heap will go. */
-START_TEST(grow_into_top)
+START_TEST(test_grow_into_top)
 {
     settle();
     unsigned char *p = xmalloc(0x3000); /* carved from top */
@@ -134,7 +134,7 @@ START_TEST(grow_into_top)
 END_TEST
 
 /* When the next chunk is in use, realloc moves the block (malloc-copy-free) and the old chunk is free again. */
-START_TEST(grow_blocked_moves)
+START_TEST(test_grow_blocked_moves)
 {
     settle();
     void *g0 = xmalloc(0x18);
@@ -157,7 +157,7 @@ START_TEST(grow_blocked_moves)
 END_TEST
 
 /* realloc to the same size returns the same pointer; for a heap chunk, so does any size up to its usable size. */
-START_TEST(same_size_same_pointer)
+START_TEST(test_same_size_same_pointer)
 {
     const size_t sizes[] = {1, 24, 100, 1000, 50000, 300000}; /* (not 0: realloc(p, 0) frees p) */
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
@@ -174,7 +174,7 @@ START_TEST(same_size_same_pointer)
 END_TEST
 
 /* An mmapped block grows and shrinks by mremap: contents kept, still mmapped, usable size follows. */
-START_TEST(mmapped_grow_and_shrink)
+START_TEST(test_mmapped_grow_and_shrink)
 {
     const size_t n0 = 2u << 20, n1 = 8u << 20, n2 = 600000;
     unsigned char *p = xmalloc(n0);
@@ -197,7 +197,7 @@ START_TEST(mmapped_grow_and_shrink)
 END_TEST
 
 /* small -> mmapped -> small: contents survive each move; an mmapped chunk stays mmapped even when shrunk to 100 bytes. */
-START_TEST(regime_changes)
+START_TEST(test_regime_changes)
 {
     const size_t big = 4u << 20;
     unsigned char *p = xmalloc(100);
@@ -223,7 +223,7 @@ START_TEST(regime_changes)
 END_TEST
 
 /* A realloc that cannot be satisfied returns NULL with ENOMEM and leaves the old block alone. */
-START_TEST(failed_realloc_keeps_block)
+START_TEST(test_failed_realloc_keeps_block)
 {
     const size_t sizes[] = {100, 5000, 300000};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
@@ -249,19 +249,19 @@ Suite *realloc_suite(void)
     Suite *s = suite_create("realloc");
     TCase *tc = tcase_create("heap");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, contents_preserved_grow_and_shrink);
-    tcase_add_test(tc, shrink_in_place);
-    tcase_add_test(tc, grow_into_free_next_chunk);
-    tcase_add_test(tc, grow_into_top);
-    tcase_add_test(tc, grow_blocked_moves);
-    tcase_add_test(tc, same_size_same_pointer);
-    tcase_add_test(tc, failed_realloc_keeps_block);
+    tcase_add_test(tc, test_contents_preserved_grow_and_shrink);
+    tcase_add_test(tc, test_shrink_in_place);
+    tcase_add_test(tc, test_grow_into_free_next_chunk);
+    tcase_add_test(tc, test_grow_into_top);
+    tcase_add_test(tc, test_grow_blocked_moves);
+    tcase_add_test(tc, test_same_size_same_pointer);
+    tcase_add_test(tc, test_failed_realloc_keeps_block);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("mmapped");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, mmapped_grow_and_shrink);
-    tcase_add_test(tc, regime_changes);
+    tcase_add_test(tc, test_mmapped_grow_and_shrink);
+    tcase_add_test(tc, test_regime_changes);
     suite_add_tcase(s, tc);
     return s;
 }

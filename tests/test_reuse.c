@@ -30,7 +30,7 @@
 Suite *reuse_suite(void);
 
 /* Fastbins are LIFO stacks: the last chunk freed is the first one reused. */
-START_TEST(fastbin_lifo)
+START_TEST(test_fastbin_lifo)
 {
     settle();
     void *a = xmalloc(0x28), *b = xmalloc(0x28), *c = xmalloc(0x28);
@@ -49,7 +49,7 @@ START_TEST(fastbin_lifo)
 END_TEST
 
 /* Freeing two adjacent fast chunks does not merge them: the boundary tag still says "in use" and both come back separately. */
-START_TEST(fastbin_no_coalesce)
+START_TEST(test_fastbin_no_coalesce)
 {
     settle();
     char *a = xmalloc(0x18), *b = xmalloc(0x18), *guard = xmalloc(0x18);
@@ -73,7 +73,7 @@ START_TEST(fastbin_no_coalesce)
 END_TEST
 
 /* Small bins are FIFO: chunks sorted into a small bin come back oldest-freed first. */
-START_TEST(smallbin_fifo)
+START_TEST(test_smallbin_fifo)
 {
     settle();
     void *g0 = xmalloc(0x18);
@@ -104,7 +104,7 @@ START_TEST(smallbin_fifo)
 END_TEST
 
 /* The unsorted scan returns an exact fit at once, sorting the older chunks it passes into their bins. */
-START_TEST(unsorted_exact_fit)
+START_TEST(test_unsorted_exact_fit)
 {
     settle();
     void *g0 = xmalloc(0x18);
@@ -133,7 +133,7 @@ START_TEST(unsorted_exact_fit)
 END_TEST
 
 /* Freeing a non-fast chunk next to a free one merges them (backward: b into a) into one chunk at a's address. */
-START_TEST(coalesce_backward)
+START_TEST(test_coalesce_backward)
 {
     settle();
     void *g0 = xmalloc(0x18);
@@ -154,7 +154,7 @@ START_TEST(coalesce_backward)
 END_TEST
 
 /* Merging also works forward (a absorbs the free b that follows it) and both ways at once. */
-START_TEST(coalesce_forward_and_both)
+START_TEST(test_coalesce_forward_and_both)
 {
     settle();
     void *g0 = xmalloc(0x18);
@@ -180,7 +180,7 @@ START_TEST(coalesce_forward_and_both)
 END_TEST
 
 /* A non-fast chunk bordering top is merged into top: a larger request then starts at the same address. */
-START_TEST(free_next_to_top_merges)
+START_TEST(test_free_next_to_top_merges)
 {
     settle();
     void *p = xmalloc(0x2000); /* carved from top: nothing free is this big */
@@ -197,7 +197,7 @@ START_TEST(free_next_to_top_merges)
 END_TEST
 
 /* A large request (>= 0x400) runs malloc_consolidate: adjacent fast chunks merge into one free chunk. */
-START_TEST(large_request_consolidates_fastbins)
+START_TEST(test_large_request_consolidates_fastbins)
 {
     settle();
     void *g0 = xmalloc(0x18);
@@ -225,7 +225,7 @@ START_TEST(large_request_consolidates_fastbins)
 END_TEST
 
 /* A split chunk's remainder becomes last_remainder; following small requests are carved from it one after another. */
-START_TEST(split_and_last_remainder)
+START_TEST(test_split_and_last_remainder)
 {
     settle();
     void *g0 = xmalloc(0x18);
@@ -269,7 +269,7 @@ static void three_large_chunks(uintptr_t e[3], void *guards[4])
 }
 
 /* A large request checks its own large bin first: a 0x600 request takes the 0x600 chunk. */
-START_TEST(largebin_exact_fit)
+START_TEST(test_largebin_exact_fit)
 {
     uintptr_t e[3];
     void *g[4];
@@ -283,7 +283,7 @@ START_TEST(largebin_exact_fit)
 END_TEST
 
 /* Best fit: a 0x540 request (its own bin empty) takes the smallest chunk that fits, 0x600 - not the oldest, not the largest. */
-START_TEST(largebin_best_fit_between)
+START_TEST(test_largebin_best_fit_between)
 {
     uintptr_t e[3];
     void *g[4];
@@ -297,7 +297,7 @@ START_TEST(largebin_best_fit_between)
 END_TEST
 
 /* Inside one large bin (0x1000-0x11f0 share a bin) chunks are kept sorted, and the smallest that fits is chosen. */
-START_TEST(largebin_best_fit_within_bin)
+START_TEST(test_largebin_best_fit_within_bin)
 {
     settle();
     void *g0 = xmalloc(0x18);
@@ -330,30 +330,30 @@ Suite *reuse_suite(void)
 
     TCase *tc = tcase_create("fastbins");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, fastbin_lifo);
-    tcase_add_test(tc, fastbin_no_coalesce);
-    tcase_add_test(tc, large_request_consolidates_fastbins);
+    tcase_add_test(tc, test_fastbin_lifo);
+    tcase_add_test(tc, test_fastbin_no_coalesce);
+    tcase_add_test(tc, test_large_request_consolidates_fastbins);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("unsorted_small");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, smallbin_fifo);
-    tcase_add_test(tc, unsorted_exact_fit);
-    tcase_add_test(tc, split_and_last_remainder);
+    tcase_add_test(tc, test_smallbin_fifo);
+    tcase_add_test(tc, test_unsorted_exact_fit);
+    tcase_add_test(tc, test_split_and_last_remainder);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("coalescing");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, coalesce_backward);
-    tcase_add_test(tc, coalesce_forward_and_both);
-    tcase_add_test(tc, free_next_to_top_merges);
+    tcase_add_test(tc, test_coalesce_backward);
+    tcase_add_test(tc, test_coalesce_forward_and_both);
+    tcase_add_test(tc, test_free_next_to_top_merges);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("large_bins");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, largebin_exact_fit);
-    tcase_add_test(tc, largebin_best_fit_between);
-    tcase_add_test(tc, largebin_best_fit_within_bin);
+    tcase_add_test(tc, test_largebin_exact_fit);
+    tcase_add_test(tc, test_largebin_best_fit_between);
+    tcase_add_test(tc, test_largebin_best_fit_within_bin);
     suite_add_tcase(s, tc);
 
     return s;

@@ -77,7 +77,7 @@ static const size_t sizes[] = {1, 13, 16, 24, 100, 4095, 4096, 4097, 10000, 6553
 
 /* The block is the request rounded up to 16, it ends at a page boundary (where
    the guard starts), and every usable byte is writable and starts zero. */
-START_TEST(overflow_usable_size_is_exact)
+START_TEST(test_overflow_usable_size_is_exact)
 {
     stomp_mode = STOMP_OVERFLOW;
     for (size_t i = 0; i < NSIZES; i++) {
@@ -124,7 +124,7 @@ static void write_one_past_aligned(void)
     p[128] = 1;
 }
 
-START_TEST(overflow_one_byte_faults)
+START_TEST(test_overflow_one_byte_faults)
 {
     assert_segfaults(write_one_past_32, "p[32] of a 32-byte block");
     assert_segfaults(write_one_past_usable_of_24, "p[usable] of a 24-byte block");
@@ -163,7 +163,7 @@ static void use_before_free(void)
     stomp_free((void *)p);
 }
 
-START_TEST(use_after_free_faults)
+START_TEST(test_use_after_free_faults)
 {
     assert_survives(use_before_free, "use before free");
     assert_segfaults(read_after_free, "read after free");
@@ -174,7 +174,7 @@ END_TEST
 /* ---- underflow mode ------------------------------------------------------------ */
 
 /* The block starts on a page, and its usable size is its whole pages. */
-START_TEST(underflow_layout)
+START_TEST(test_underflow_layout)
 {
     stomp_mode = STOMP_UNDERFLOW;
     for (size_t i = 0; i < NSIZES; i++) {
@@ -197,7 +197,7 @@ static void write_before_block(void)
     p[-1] = 1;
 }
 
-START_TEST(underflow_one_byte_faults)
+START_TEST(test_underflow_one_byte_faults)
 {
     assert_segfaults(write_before_block, "p[-1] in underflow mode");
 }
@@ -207,7 +207,7 @@ END_TEST
 
 static const enum stomp_mode modes[] = {STOMP_OVERFLOW, STOMP_UNDERFLOW};
 
-START_TEST(alignment_is_honoured)
+START_TEST(test_alignment_is_honoured)
 {
     static const size_t alignments[] = {0, 16, 32, 64, 256, 4096, 8192, 65536, 2 << 20};
     static const size_t asked[] = {1, 100, 5000};
@@ -239,7 +239,7 @@ static void assert_filled(const unsigned char *p, size_t n)
         ck_assert_msg(p[i] == (unsigned char)(i * 7 + 3), "byte %zu lost", i);
 }
 
-START_TEST(realloc_keeps_contents)
+START_TEST(test_realloc_keeps_contents)
 {
     stomp_mode = modes[_i];
     unsigned char *p = xstomp_malloc(100, 0);
@@ -274,7 +274,7 @@ static void read_zero_block(void)
 }
 
 /* malloc(0): a unique pointer, 0 usable bytes, touching the guard. */
-START_TEST(malloc_zero)
+START_TEST(test_malloc_zero)
 {
     stomp_mode = modes[_i];
     void *a = xstomp_malloc(0, 0), *b = xstomp_malloc(0, 0);
@@ -287,7 +287,7 @@ START_TEST(malloc_zero)
 }
 END_TEST
 
-START_TEST(out_of_memory_is_enomem)
+START_TEST(test_out_of_memory_is_enomem)
 {
     stomp_mode = modes[_i];
     errno = 0;
@@ -302,7 +302,7 @@ START_TEST(out_of_memory_is_enomem)
 }
 END_TEST
 
-START_TEST(free_keeps_errno)
+START_TEST(test_free_keeps_errno)
 {
     stomp_mode = modes[_i];
     void *p = xstomp_malloc(100, 0);
@@ -316,7 +316,7 @@ END_TEST
 
 /* Pointers that are not stomp blocks are refused, before and after stomp blocks
    exist, and whatever the mode: the caller then frees them normally. */
-START_TEST(foreign_pointers_refused)
+START_TEST(test_foreign_pointers_refused)
 {
     static char static_buffer[64];
     char on_stack[64];
@@ -347,7 +347,7 @@ END_TEST
 
 /* Thousands of live blocks at once: the table grows, and removing entries from
    the middle of probe runs keeps every other entry findable. */
-START_TEST(many_live_blocks)
+START_TEST(test_many_live_blocks)
 {
     enum { N = 3000 };
     static char *blocks[N];
@@ -387,7 +387,7 @@ static size_t address_space_bytes(void)
 
 /* The quarantine keeps at most 1024 blocks and 64 MiB reserved, and the blocks it
    pushes out are released: the address space stops growing. */
-START_TEST(quarantine_is_bounded)
+START_TEST(test_quarantine_is_bounded)
 {
     struct stomp_stats before, after;
     stomp_mode = modes[_i];
@@ -432,7 +432,7 @@ static void allocate_in_a_loop_under_a_limit(void)
     }
 }
 
-START_TEST(loop_does_not_exhaust_memory)
+START_TEST(test_loop_does_not_exhaust_memory)
 {
     stomp_mode = modes[_i];
     assert_survives(allocate_in_a_loop_under_a_limit, "5000 x 256 KiB under RLIMIT_AS");
@@ -455,7 +455,7 @@ static void realloc_freed(void)
     stomp_realloc(p, 200);
 }
 
-START_TEST(double_free_aborts)
+START_TEST(test_double_free_aborts)
 {
     ck_assert_aborts_with(free_twice, "free(): invalid pointer");
     ck_assert_aborts_with(realloc_freed, "realloc(): invalid pointer");
@@ -484,7 +484,7 @@ static void *churn(void *arg)
     return NULL;
 }
 
-START_TEST(threads_share_the_registry)
+START_TEST(test_threads_share_the_registry)
 {
     enum { NTHREADS = 4 };
     pthread_t threads[NTHREADS];
@@ -503,7 +503,7 @@ START_TEST(threads_share_the_registry)
 }
 END_TEST
 
-START_TEST(environment_sets_the_mode)
+START_TEST(test_environment_sets_the_mode)
 {
     static const struct {
         const char *value;
@@ -529,32 +529,32 @@ Suite *stomp_suite(void)
     Suite *s = suite_create("stomp");
 
     TCase *guards = tcase_create("guards");
-    tcase_add_test(guards, overflow_usable_size_is_exact);
-    tcase_add_test(guards, overflow_one_byte_faults);
-    tcase_add_test(guards, use_after_free_faults);
-    tcase_add_test(guards, underflow_layout);
-    tcase_add_test(guards, underflow_one_byte_faults);
+    tcase_add_test(guards, test_overflow_usable_size_is_exact);
+    tcase_add_test(guards, test_overflow_one_byte_faults);
+    tcase_add_test(guards, test_use_after_free_faults);
+    tcase_add_test(guards, test_underflow_layout);
+    tcase_add_test(guards, test_underflow_one_byte_faults);
     suite_add_tcase(s, guards);
 
     /* The loop tests are run once per mode: _i indexes modes[]. */
     TCase *api = tcase_create("api");
     tcase_set_timeout(api, 60);
-    tcase_add_loop_test(api, alignment_is_honoured, 0, 2);
-    tcase_add_loop_test(api, realloc_keeps_contents, 0, 2);
-    tcase_add_loop_test(api, malloc_zero, 0, 2);
-    tcase_add_loop_test(api, out_of_memory_is_enomem, 0, 2);
-    tcase_add_loop_test(api, free_keeps_errno, 0, 2);
-    tcase_add_test(api, foreign_pointers_refused);
-    tcase_add_test(api, double_free_aborts);
-    tcase_add_test(api, environment_sets_the_mode);
+    tcase_add_loop_test(api, test_alignment_is_honoured, 0, 2);
+    tcase_add_loop_test(api, test_realloc_keeps_contents, 0, 2);
+    tcase_add_loop_test(api, test_malloc_zero, 0, 2);
+    tcase_add_loop_test(api, test_out_of_memory_is_enomem, 0, 2);
+    tcase_add_loop_test(api, test_free_keeps_errno, 0, 2);
+    tcase_add_test(api, test_foreign_pointers_refused);
+    tcase_add_test(api, test_double_free_aborts);
+    tcase_add_test(api, test_environment_sets_the_mode);
     suite_add_tcase(s, api);
 
     TCase *registry = tcase_create("registry");
     tcase_set_timeout(registry, 120);
-    tcase_add_test(registry, many_live_blocks);
-    tcase_add_loop_test(registry, quarantine_is_bounded, 0, 2);
-    tcase_add_loop_test(registry, loop_does_not_exhaust_memory, 0, 2);
-    tcase_add_loop_test(registry, threads_share_the_registry, 0, 2);
+    tcase_add_test(registry, test_many_live_blocks);
+    tcase_add_loop_test(registry, test_quarantine_is_bounded, 0, 2);
+    tcase_add_loop_test(registry, test_loop_does_not_exhaust_memory, 0, 2);
+    tcase_add_loop_test(registry, test_threads_share_the_registry, 0, 2);
     suite_add_tcase(s, registry);
     return s;
 }

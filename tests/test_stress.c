@@ -38,8 +38,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena/arena.h"
 #include "arena/heap.h"
+#include "arena/malloc_par.h"
 #include "bins/fastbins.h"
 #include "include/arenalloc.h"
 #include "syscall/os.h"

@@ -6,7 +6,8 @@
 #include <check.h>
 #include <malloc.h>
 
-#include "arena/arena.h"
+#include "arena/main_arena.h"
+#include "arena/malloc_par.h"
 #include "arena/tcache.h"
 #include "include/arenalloc.h"
 #include "syscall/os.h"

@@ -25,6 +25,8 @@
 #include <string.h>
 
 #include "arena/arena.h"
+#include "arena/main_arena.h"
+#include "arena/malloc_par.h"
 #include "bins/fastbins.h"
 #include "bins/perturb.h"
 #include "include/arenalloc.h"

@@ -4,7 +4,7 @@
 #                      build/tools/arena-trace              dump / info
 #                      build/tools/arena-replay             replay against an allocator
 #                      build/tools/arena-synth              synthetic workloads
-#   make trace-check   build them and tests/trace/*.c, run tests/trace/run.sh
+#   make trace-check   build them and tests/trace/*.c, run tests/trace/trace-check.sh
 #
 # Uses the Makefile's CC, BUILD and WARN.  The tools are never linked into the
 # library; arena-replay links the prefixed build (arenalloc_* names) statically.
@@ -37,11 +37,11 @@ $(TRACE_OUT)/arena-synth: $(TRACE_DIR)/synth.c $(TRACE_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(TRACE_CFLAGS) -o $@ $(TRACE_DIR)/synth.c $(TRACE_DIR)/trace_io.c
 
+$(TRACE_OUT)/arena-replay: PROGRAM_CFLAGS = $(TRACE_CFLAGS)
+$(TRACE_OUT)/arena-replay: PROGRAM_LDLIBS = -ldl
 $(TRACE_OUT)/arena-replay: $(TRACE_DIR)/replay.c $(TRACE_COMMON) include/arenalloc.h \
                            $(BUILD)/libarenalloc-prefixed.a
-	@mkdir -p $(dir $@)
-	$(CC) $(TRACE_CFLAGS) -o $@ $(TRACE_DIR)/replay.c $(TRACE_DIR)/trace_io.c \
-	    $(BUILD)/libarenalloc-prefixed.a -ldl -pthread
+	$(LINK_PREFIXED)
 
 # The test programs: -fno-builtin so that the compiler keeps every call the
 # tests expect to see in a trace (it may drop a malloc whose block is unused).
@@ -50,4 +50,4 @@ $(TRACE_TESTS): $(BUILD)/tests/trace/%: tests/trace/%.c
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -fno-builtin -o $@ $< -pthread
 
 trace-check: $(TRACE_TOOLS) $(TRACE_TESTS)
-	@tests/trace/run.sh $(BUILD)
+	@tests/trace/trace-check.sh $(BUILD)

@@ -1,5 +1,5 @@
 /*
- * heap_program.c - a known heap, for tests/gdb/run.sh: the gdb commands of
+ * heap_program.c - a known heap, for tests/gdb/gdb-check.sh: the gdb commands of
  * tools/gdb/arenalloc.py must print what arenalloc_dump prints from inside.
  *
  *   heap_program DUMP [--corrupt DUMP2]
@@ -63,7 +63,7 @@ static void find_functions(void)
 static void find_functions(void) {}
 #endif
 
-/* The chunks gdb is asked about (tests/gdb/run.sh: arena-chunk fast_ptr ...):
+/* The chunks gdb is asked about (tests/gdb/gdb-check.sh: arena-chunk fast_ptr ...):
    user pointers, as malloc returned them. */
 void *fast_ptr, *small_ptr, *large_ptr, *unsorted_ptr, *mmap_ptr, *big_ptr;
 void *thread_ptr, *thread_fast_ptr;

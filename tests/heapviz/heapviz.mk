@@ -1,13 +1,12 @@
 # tests/heapviz/heapviz.mk - `make heapviz-check`: tools/heapviz and
-# tools/dump.schema.json tested on real dumps (tests/heapviz/run.sh).  Needs
+# tools/dump.schema.json tested on real dumps (tests/heapviz/heapviz-check.sh).  Needs
 # Graphviz and python3-jsonschema (tests/install-deps.sh installs both).
 
 .PHONY: heapviz-check
 
-# A rule of its own: the pattern rule for $(BUILD)/tests/% links no library.
+# Not the pattern rule for $(BUILD)/tests/%, which links no library.
 $(BUILD)/tests/heapviz/make_dump: tests/heapviz/make_dump.c $(BUILD)/libarenalloc-prefixed.a
-	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -O1 -g -I. -Iinclude -o $@ $< $(BUILD)/libarenalloc-prefixed.a -pthread
+	$(LINK_PREFIXED)
 
 heapviz-check: $(BUILD)/tests/heapviz/make_dump
-	@tests/heapviz/run.sh $(BUILD)
+	@tests/heapviz/heapviz-check.sh $(BUILD)

@@ -1,6 +1,6 @@
 /*
  * make_dump.c - makes a heap with something in every kind of bin and writes
- * arenalloc_dump's JSON of it, for tests/heapviz/run.sh and for trying
+ * arenalloc_dump's JSON of it, for tests/heapviz/heapviz-check.sh and for trying
  * tools/heapviz by hand.  Built against build/libarenalloc-prefixed.a.
  *
  *   make_dump OUT.json        the final heap (below)

@@ -4,7 +4,7 @@
 # builds $(BUILD)/win/libarenalloc-prefixed.a - the library's core with
 # syscall/os_windows.c in place of os_posix.c, and the emulated brk, the only one
 # Windows has - and the test program tests/windows/*.c, and runs it under Wine
-# (tests/windows/run.sh).  Everything goes under $(BUILD)/win/.
+# (tests/windows/wine-run.sh).  Everything goes under $(BUILD)/win/.
 
 WIN_CC          ?= x86_64-w64-mingw32-gcc
 WIN_AR          ?= x86_64-w64-mingw32-ar
@@ -45,4 +45,4 @@ win-deps:
 
 wincheck: win-deps
 	@$(MAKE) --no-print-directory $(WIN_TESTS)
-	@tests/windows/run.sh $(WIN_TESTS)
+	@tests/windows/wine-run.sh $(WIN_TESTS)

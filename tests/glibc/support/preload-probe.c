@@ -6,7 +6,7 @@
  *   malloc /abs/path/build/libarenalloc.so
  *   mallinfo2 /lib/x86_64-linux-gnu/libc.so.6
  *
- * run.sh uses it to check that the preload takes effect at all (ld.so only warns
+ * glibc-check.sh uses it to check that the preload takes effect at all (ld.so only warns
  * when it cannot preload a library, and the test would then silently run on
  * glibc's malloc), and to find which of glibc's malloc functions a test calls that
  * arenalloc does not define: the test would get glibc's for those, so it waits in

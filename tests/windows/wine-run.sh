@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh PROGRAM.exe [ARGS...] - runs a Windows test program under Wine, headless,
+# tests/windows/wine-run.sh PROGRAM.exe [ARGS...] - runs a Windows test program under Wine, headless,
 # in a Wine prefix of its own (WINEPREFIX, default /tmp/arenalloc-wine), and
 # exits with the program's status.  The first run creates the prefix, which takes
 # Wine some seconds; later runs reuse it.

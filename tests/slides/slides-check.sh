@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh BUILD - the slide check: builds every deck with the experiments in their
+# slides-check.sh BUILD - the slide check: builds every deck with the experiments in their
 # short mode (slides/build.py --short, under BUILD/slides-check), checks the PDFs,
 # then renders every slide in headless Chromium and checks it (render.js: not
 # empty, every image loaded, nothing past the slide's edges, every figure made by

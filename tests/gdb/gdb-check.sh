@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The gdb commands of tools/gdb/arenalloc.py against arenalloc_dump.
 #
-#   tests/gdb/run.sh BUILD_DIR        (make gdb-check runs it on build/)
+#   tests/gdb/gdb-check.sh BUILD_DIR        (make gdb-check runs it on build/)
 #
 # tests/gdb/heap_program.c builds a known heap, writes arenalloc_dump's text of it
 # from inside the process, and stops in stop_here().  gdb, stopped there, prints

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# tests/glibc/run.sh - glibc 2.36's own malloc tests, run on glibc and on arenalloc.
+# tests/glibc/glibc-check.sh - glibc 2.36's own malloc tests, run on glibc and on arenalloc.
 #
-#   tests/glibc/run.sh build                      the default list
-#   tests/glibc/run.sh build --all                and the "later" list
-#   tests/glibc/run.sh build tst-trim1 tst-mallocfork2     only these (later ones too)
-#   tests/glibc/run.sh build -j 1                 one test at a time (default: one per core)
+#   tests/glibc/glibc-check.sh build                      the default list
+#   tests/glibc/glibc-check.sh build --all                and the "later" list
+#   tests/glibc/glibc-check.sh build tst-trim1 tst-mallocfork2     only these (later ones too)
+#   tests/glibc/glibc-check.sh build -j 1                 one test at a time (default: one per core)
 #
 # Each test is built once and run twice: plainly, on glibc's malloc, and with
 # LD_PRELOAD=BUILD/libarenalloc.so.  glibc is the reference: a test glibc does not
@@ -155,10 +155,10 @@ while [[ $# -gt 0 ]]; do
 done
 [[ $JOBS =~ ^[1-9][0-9]*$ ]] || usage
 
-[[ -d $BUILD_DIR ]] || { echo "run.sh: no directory $BUILD_DIR (run make first)" >&2; exit 2; }
+[[ -d $BUILD_DIR ]] || { echo "glibc-check.sh: no directory $BUILD_DIR (run make first)" >&2; exit 2; }
 BUILD_ABS=$(cd "$BUILD_DIR" && pwd)
 LIB=$BUILD_ABS/libarenalloc.so
-[[ -f $LIB ]] || { echo "run.sh: $LIB not found (run make first)" >&2; exit 2; }
+[[ -f $LIB ]] || { echo "glibc-check.sh: $LIB not found (run make first)" >&2; exit 2; }
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SHIM=$HERE/support
 CC=${CC:-cc}
@@ -181,11 +181,11 @@ spawn() {
 # ---- the sources -------------------------------------------------------------------
 TARBALL=/usr/src/glibc/glibc-2.36.tar.xz
 if [[ ! -f $TARBALL ]]; then
-    echo "run.sh: $TARBALL missing: installing Debian's glibc-source"
+    echo "glibc-check.sh: $TARBALL missing: installing Debian's glibc-source"
     if [[ $(id -u) -eq 0 ]]; then
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq glibc-source >/dev/null
     fi
-    [[ -f $TARBALL ]] || { echo "run.sh: cannot get $TARBALL (apt-get install glibc-source, as root)" >&2; exit 2; }
+    [[ -f $TARBALL ]] || { echo "glibc-check.sh: cannot get $TARBALL (apt-get install glibc-source, as root)" >&2; exit 2; }
 fi
 glibc_version=$(getconf GNU_LIBC_VERSION 2>/dev/null)
 [[ $glibc_version == "glibc 2.36" ]] ||
@@ -243,7 +243,7 @@ done
 
 if [[ ${#ONLY[@]} -gt 0 ]]; then
     for t in "${ONLY[@]}"; do
-        [[ -v "EXTRA[$t]" ]] || { echo "run.sh: $t is not in the table in $0" >&2; exit 2; }
+        [[ -v "EXTRA[$t]" ]] || { echo "glibc-check.sh: $t is not in the table in $0" >&2; exit 2; }
     done
     SELECTED=("${ONLY[@]}")
 else
@@ -283,7 +283,7 @@ done
 wait
 for failed in "$OBJ"/*.failed; do
     [[ -e $failed ]] || continue
-    echo "run.sh: support/$(basename "${failed%.o.failed}").c does not build:" >&2
+    echo "glibc-check.sh: support/$(basename "${failed%.o.failed}").c does not build:" >&2
     tail -20 "${failed%.failed}.log" >&2
     exit 2
 done
@@ -307,7 +307,7 @@ done
 PROBE=$BIN/preload-probe
 [[ $PROBE -nt $SHIM/preload-probe.c ]] || spawn "$CC" -O1 -o "$PROBE" "$SHIM/preload-probe.c" -ldl
 wait
-[[ -x $PROBE ]] || { echo "run.sh: support/preload-probe.c does not build" >&2; exit 2; }
+[[ -x $PROBE ]] || { echo "glibc-check.sh: support/preload-probe.c does not build" >&2; exit 2; }
 
 # ---- what libarenalloc.so provides -----------------------------------------------------
 declare -A FROM_ARENALLOC
@@ -316,7 +316,7 @@ while read -r fn obj; do
     [[ $obj != - && $(realpath "$obj") == "$lib_real" ]] && FROM_ARENALLOC[$fn]=1
 done < <(LD_PRELOAD=$LIB "$PROBE" $MALLOC_API 2>"$WORK/probe.err")
 if [[ ! -v FROM_ARENALLOC[malloc] ]]; then
-    echo "run.sh: LD_PRELOAD=$LIB does not replace malloc:" >&2
+    echo "glibc-check.sh: LD_PRELOAD=$LIB does not replace malloc:" >&2
     cat "$WORK/probe.err" >&2
     exit 2
 fi
@@ -373,7 +373,7 @@ run_once() {  # NAME MODE RUNDIR
     if [[ $rc != 0 ]]; then
         case $rc in
             77) why="unsupported" ;;
-            124|137) why="killed by run.sh after $limit s: the test driver itself hung" ;;
+            124|137) why="killed by glibc-check.sh after $limit s: the test driver itself hung" ;;
         esac
         if grep -q '^Timed out: killed the child process' "$out"; then
             why="timed out: the driver killed it after $(( TIMEOUT_OF[$t] * TIMEOUTFACTOR )) s"
@@ -478,7 +478,7 @@ report_finished() {
 # its test's whole process group.
 interrupted() {
     trap - INT TERM
-    echo "run.sh: interrupted, stopping the running tests" >&2
+    echo "glibc-check.sh: interrupted, stopping the running tests" >&2
     local f
     for f in "$RUNS"/*/*.pid; do
         [[ -f $f ]] && kill -INT "$(cat "$f")" 2>/dev/null
@@ -509,7 +509,7 @@ report_finished
 
 if [[ ${#WAITING[@]} -gt 0 ]]; then
     echo
-    echo "later (${#WAITING[@]} not run; run.sh $BUILD_DIR --all runs them):"
+    echo "later (${#WAITING[@]} not run; glibc-check.sh $BUILD_DIR --all runs them):"
     for w in "${WAITING[@]}"; do
         printf '  %-30s %s\n' "${w%%|*}" "${w#*|}"
     done

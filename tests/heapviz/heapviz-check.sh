@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh BUILD - tests tools/heapviz and tools/dump.schema.json on real dumps.
+# tests/heapviz/heapviz-check.sh BUILD - tests tools/heapviz and tools/dump.schema.json on real dumps.
 #
 # BUILD/tests/heapviz/make_dump (tests/heapviz/make_dump.c, built against the
 # prefixed library by `make heapviz-check`) makes a heap with something in every

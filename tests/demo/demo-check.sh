@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh BUILD - the comparison driver behind `make demo` and `make compare`:
+# tests/demo/demo-check.sh BUILD - the comparison driver behind `make demo` and `make compare`:
 # one table row per allocator, ratios against glibc, and an SVG and a PNG with
 # one line per allocator plus the live bytes.
 #

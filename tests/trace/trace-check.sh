@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The trace tools' tests: recorder, reader, dump, replayer, synthetic workloads.
 #
-#   tests/trace/run.sh [BUILD_DIR]      (make trace-check builds what it needs)
+#   tests/trace/trace-check.sh [BUILD_DIR]      (make trace-check builds what it needs)
 #
 # Every check prints PASS or FAIL and a reason; the run ends with
 # "N passed, M failed" and exits non-zero when anything failed.  The checks

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh BUILD - the tour runs to its end and every step becomes a picture.
+# tests/tour/tour-check.sh BUILD - the tour runs to its end and every step becomes a picture.
 #
 # Runs build/tools/arena-tour into a scratch directory, then tools/heapviz on its
 # dumps, and checks: the tour says it ended, it wrote one JSON dump per step it
