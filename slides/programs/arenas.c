@@ -103,6 +103,16 @@ int main(int argc, char **argv)
     value("ns_shared", "%.1f", shared);
     value("ns_own", "%.1f", own);
     value("ratio", "%.1f", shared / own);
+    value("cpus", "%ld", sysconf(_SC_NPROCESSORS_ONLN));
+    /* The measurement decides the sentence: on a busy machine the two threads
+       may seldom run at the same moment, and then there is nothing to wait for. */
+    if (shared / own >= 1.1)
+        value("verdict", "Sharing cost %.1f× here: the threads waited for each other, and the lock's cache line "
+              "moved between the cores.", shared / own);
+    else
+        value("verdict", "No cost was measurable in this run (%.1f×): the two threads seldom ran at the same "
+              "moment on this machine's %ld busy cores, so neither had to wait.",
+              shared / own, sysconf(_SC_NPROCESSORS_ONLN));
 
     void *first = xmalloc(24);
     value("main_chunk", "%#lx", (unsigned long)chunk_addr(first));

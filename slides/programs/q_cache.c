@@ -83,6 +83,11 @@ int main(int argc, char **argv)
     value("ns_aligned", "%.2f", ns_aligned);
     value("ns_staggered", "%.2f", ns_staggered);
     value("ratio", "%.1f", ns_aligned / ns_staggered);
+    if (ns_aligned / ns_staggered >= 1.1)
+        value("verdict", "The same number of lines, %.1f× slower when they share sets.", ns_aligned / ns_staggered);
+    else
+        value("verdict", "No slowdown was measurable in this run (%.1f×): this machine's caches held both walks.",
+              ns_aligned / ns_staggered);
     if (counter >= 0 && miss_aligned >= 0) {
         value("misses_aligned", "%.2f per read", miss_aligned);
         value("misses_staggered", "%.2f per read", miss_staggered);
