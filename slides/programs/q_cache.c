@@ -83,6 +83,7 @@ int main(int argc, char **argv)
     value("blocks", "%d", BLOCKS);
     value("reads", "%ld", rounds * BLOCKS);
     int counter = open_l1_misses();
+    int counter_errno = errno;
     double ns_aligned, ns_staggered, miss_aligned = -1, miss_staggered = -1;
     walk(0, rounds / 10 + 1, counter, &ns_aligned, &miss_aligned); /* warm up */
     /* Alternating runs, the fastest of each kept: other processes on a shared
@@ -108,8 +109,11 @@ int main(int argc, char **argv)
         value("misses_aligned", "%.2f per read", miss_aligned);
         value("misses_staggered", "%.2f per read", miss_staggered);
     } else {
-        value("misses_aligned", "not countable here (%s)", strerror(errno));
-        value("misses_staggered", "not countable here");
+        const char *why = counter_errno == ENOENT                             ? "no such counter on this machine"
+                          : counter_errno == EACCES || counter_errno == EPERM ? "counters not permitted here"
+                                                                              : strerror(counter_errno);
+        value("misses_aligned", "not counted: %s", why);
+        value("misses_staggered", "not counted");
     }
     for (int i = 0; i < BLOCKS; i++)
         arenalloc_free(blocks[i]);
