@@ -4,6 +4,7 @@
 #   make DEBUG=1     the same at -O0 -g3, with the full heap checker after every public call
 #   make check       install what the tests need (Debian), build, run every test suite
 #   make demo        the main job (see README.md)
+#   make slides      the lecture as Marp decks, every figure measured (slides/slides.mk)
 #
 # BUILD=dir puts every output under another directory (make check builds the DEBUG
 # variant under build/debug that way).
@@ -102,7 +103,8 @@ deps:
 # malloc tests under LD_PRELOAD, then the random and threaded stress tests in the
 # DEBUG build (heap checker after every call), every Check suite in the default
 # build, the trace tools, the demo's driver, the diagrams, the tour, the gdb
-# commands, and last the Windows build under Wine.
+# commands, the decks (short mode, every slide rendered) and last the Windows
+# build under Wine.
 check: deps
 	@$(MAKE) --no-print-directory all test-programs
 	@tests/real_programs.sh $(BUILD)/libarenalloc.so
@@ -113,7 +115,7 @@ check: deps
 	ARENALLOC_STRESS_OPS=10000 CK_RUN_SUITE=stress $(BUILD)/debug/tests/check_main
 	@$(MAKE) --no-print-directory $(BUILD)/tests/check_main
 	$(BUILD)/tests/check_main
-	@$(MAKE) --no-print-directory trace-check demo-check heapviz-check tour-check gdb-check
+	@$(MAKE) --no-print-directory trace-check demo-check heapviz-check tour-check gdb-check slides-check
 	@$(MAKE) --no-print-directory wincheck
 
 # ---- the demo: memory use of the same programs under each allocator -----------
@@ -155,6 +157,7 @@ include tests/heapviz/heapviz.mk
 
 include tools/tour/tour.mk
 include tests/gdb/gdb.mk
+include slides/slides.mk
 include tests/windows/windows.mk
 
 clean:

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # install-deps.sh - installs what `make check` needs on a Debian machine, only
 # what is missing.  Needs root (or sudo) only when something is missing.
-# `install-deps.sh demo` installs what `make demo` needs instead, and
+# `install-deps.sh demo` installs what `make demo` needs instead,
 # `install-deps.sh windows` what `make wincheck` needs: the mingw-w64 cross
-# compiler and Wine (64-bit; no display needed).
+# compiler and Wine (64-bit; no display needed), and `install-deps.sh slides`
+# what `make slides` needs: Node and npm (for Marp CLI, which slides/package.json
+# pins), Chromium to render the PDFs and the test's PNGs, gnuplot and Graphviz.
 set -eu
 
 # command-or-file  Debian package
@@ -42,6 +44,13 @@ if [[ $mode == check ]]; then
 fi
 if [[ $mode == demo ]]; then
     needs=("cc:gcc" "/usr/include/stdio.h:libc6-dev" "make:make" "xz:xz-utils" "gnuplot:gnuplot-nox"
+           "${other_allocators[@]}")
+fi
+
+if [[ $mode == slides ]]; then
+    needs=("cc:gcc" "/usr/include/stdio.h:libc6-dev" "make:make" "xz:xz-utils" "gnuplot:gnuplot-nox"
+           "dot:graphviz" "python3:python3" "node:nodejs" "npm:npm" "chromium:chromium"
+           "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core"
            "${other_allocators[@]}")
 fi
 
