@@ -228,6 +228,47 @@ static void walk_bin(struct walk *w, unsigned i)
         walk_nextsize(s, b);
 }
 
+/* ---- scratch memory ----------------------------------------------------------------- */
+
+/* The DEBUG build checks the heap after every call, and mapping fresh scratch
+   memory each time (and faulting its pages in) would cost more than the walk.
+   So the last mapping released is kept for the next snapshot: one, shared by
+   every thread, taken and given back with an atomic exchange, and only when
+   small, so that one dump of a large heap does not stay resident. */
+#define SPARE_SCRATCH_MAX ((size_t)4 << 20)
+
+static struct scratch {
+    size_t size; /* of the mapping that starts with this header */
+} *spare;
+
+/* At least `need` bytes, page-aligned; *size says how many.  NULL when the
+   OS has none. */
+static void *get_scratch(size_t need, size_t *size)
+{
+    struct scratch *s = __atomic_exchange_n(&spare, NULL, __ATOMIC_ACQUIRE);
+    if (s != NULL && s->size >= need) {
+        *size = s->size;
+        return s;
+    }
+    if (s != NULL)
+        os_release(s, s->size);
+    *size = need;
+    return os_map(need);
+}
+
+static void put_scratch(void *mem, size_t size)
+{
+    if (size > SPARE_SCRATCH_MAX) {
+        os_release(mem, size);
+        return;
+    }
+    struct scratch *s = mem;
+    s->size = size;
+    struct scratch *old = __atomic_exchange_n(&spare, s, __ATOMIC_RELEASE);
+    if (old != NULL)
+        os_release(old, old->size);
+}
+
 /* ---- putting it together ---------------------------------------------------------- */
 
 bool take_snapshot(mstate av, const struct heap_region *regions, int nregions, struct heap_snapshot *s)
@@ -243,8 +284,7 @@ bool take_snapshot(mstate av, const struct heap_region *regions, int nregions, s
        repeats some of its chunks: two links per chunk are enough. */
     size_t nchunks = s->nchunks;
     size_t bytes = nchunks * sizeof(struct snap_chunk) + 2 * nchunks * sizeof(uintptr_t);
-    s->memsize = (bytes + os_page_size()) & ~(os_page_size() - 1);
-    s->mem = os_map(s->memsize);
+    s->mem = get_scratch(align_up(bytes + sizeof(struct scratch), os_page_size()), &s->memsize);
     if (s->mem == NULL)
         return false;
     s->chunks = s->mem;
@@ -262,7 +302,7 @@ bool take_snapshot(mstate av, const struct heap_region *regions, int nregions, s
 void release_snapshot(struct heap_snapshot *s)
 {
     if (s->mem != NULL)
-        os_release(s->mem, s->memsize);
+        put_scratch(s->mem, s->memsize);
     *s = (struct heap_snapshot){0};
 }
 
