@@ -34,7 +34,7 @@
 #include "arena/arena.h"
 #include "arena/heap.h"
 #include "arena/main_arena.h"
-#include "arena/malloc_par.h"
+#include "bins/malloc_par.h"
 #include "arena/tcache.h"
 #include "bins/int_malloc.h"
 #include "stomp/stomp.h"

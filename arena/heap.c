@@ -4,7 +4,7 @@
  */
 #include "arena/heap.h"
 
-#include "arena/malloc_par.h"
+#include "bins/malloc_par.h"
 #include "bins/bins.h"
 #include "bins/top.h"
 #include "syscall/os.h"

@@ -25,7 +25,7 @@
 #ifndef ARENALLOC_ARENA_HEAP_H
 #define ARENALLOC_ARENA_HEAP_H
 
-#include "arena/malloc_par.h"
+#include "bins/malloc_par.h"
 
 /* A heap never starts smaller than this (glibc's HEAP_MIN_SIZE). */
 #define HEAP_MIN_SIZE (32 * 1024)

@@ -10,7 +10,7 @@
 #include "arena/main_arena.h"
 
 #include "arena/arena.h"
-#include "arena/malloc_par.h"
+#include "bins/malloc_par.h"
 #include "arena/tunables.h"
 #include "bins/int_malloc.h"
 

@@ -21,7 +21,7 @@
 
 #include "arena/arena.h"
 #include "arena/main_arena.h"
-#include "arena/malloc_par.h"
+#include "bins/malloc_par.h"
 #include "bins/checks.h"
 #include "bins/fastbins.h"
 #include "bins/malloc_printerr.h"

@@ -15,7 +15,7 @@
 #include "arena/arena.h"
 #include "arena/heap.h"
 #include "arena/main_arena.h"
-#include "arena/malloc_par.h"
+#include "bins/malloc_par.h"
 #include "arena/mmap_chunk.h"
 #include "arena/tcache.h"
 #include "bins/int_malloc.h"

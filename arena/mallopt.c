@@ -11,7 +11,7 @@
 
 #include "arena/arena.h"
 #include "arena/main_arena.h"
-#include "arena/malloc_par.h"
+#include "bins/malloc_par.h"
 #include "arena/tunables.h"
 #include "bins/checks.h"
 #include "bins/fastbins.h"

@@ -3,7 +3,7 @@
  */
 #include "arena/mmap_chunk.h"
 
-#include "arena/malloc_par.h"
+#include "bins/malloc_par.h"
 #include "bins/malloc_printerr.h"
 #include "syscall/os.h"
 

@@ -26,7 +26,7 @@
 
 #include "arena/heap.h"
 #include "arena/main_arena.h"
-#include "arena/malloc_par.h"
+#include "bins/malloc_par.h"
 #include "arena/mmap_chunk.h"
 #include "bins/int_malloc.h"
 #include "bins/malloc_printerr.h"

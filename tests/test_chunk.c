@@ -5,7 +5,7 @@
 #include <check.h>
 #include <stddef.h>
 
-#include "arena/malloc_par.h"
+#include "bins/malloc_par.h"
 #include "bins/bin_index.h"
 #include "bins/chunk.h"
 #include "bins/fastbins.h"

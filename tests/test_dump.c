@@ -37,7 +37,7 @@
 #include <string.h>
 
 #include "arena/heap.h"
-#include "arena/malloc_par.h"
+#include "bins/malloc_par.h"
 #include "include/arenalloc.h"
 #include "tests/suites.h"
 #define TEST_HELPERS_ARENA

@@ -22,7 +22,7 @@
 
 #include "arena/arena.h"
 #include "arena/heap.h"
-#include "arena/malloc_par.h"
+#include "bins/malloc_par.h"
 #include "include/arenalloc.h"
 #include "syscall/os.h"
 #include "tests/suites.h"

@@ -39,7 +39,7 @@
 #include <string.h>
 
 #include "arena/heap.h"
-#include "arena/malloc_par.h"
+#include "bins/malloc_par.h"
 #include "bins/fastbins.h"
 #include "include/arenalloc.h"
 #include "syscall/os.h"

@@ -7,7 +7,7 @@
 #include <malloc.h>
 
 #include "arena/main_arena.h"
-#include "arena/malloc_par.h"
+#include "bins/malloc_par.h"
 #include "arena/tcache.h"
 #include "include/arenalloc.h"
 #include "syscall/os.h"

@@ -26,7 +26,7 @@
 
 #include "arena/arena.h"
 #include "arena/main_arena.h"
-#include "arena/malloc_par.h"
+#include "bins/malloc_par.h"
 #include "bins/fastbins.h"
 #include "bins/perturb.h"
 #include "include/arenalloc.h"

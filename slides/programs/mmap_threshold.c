@@ -5,7 +5,7 @@
  * each whether it was mapped (the M bit) and the threshold after its free:
  * mmap_threshold.tsv, plotted by slides/plots/mmap_threshold.gp.
  */
-#include "arena/malloc_par.h"
+#include "bins/malloc_par.h"
 #include "experiment.h"
 
 int main(int argc, char **argv)

@@ -17,7 +17,7 @@
 #include <math.h>
 #include <sys/mman.h>
 
-#include "arena/malloc_par.h"
+#include "bins/malloc_par.h"
 #include "bench/trace/trace_io.h"
 #include "bins/bin_index.h"
 #include "experiment.h"

@@ -4,11 +4,14 @@
  *
  * Every value here is set once at start-up from the environment (tunables.c) and
  * afterwards only by mallopt; the counters are updated by the mapped-chunk code.
+ * The struct sits in bins/, below arena/, because both read it: arena/ for the
+ * thresholds and arena limits, bins/ for the per-thread cache's limits, which
+ * _int_malloc and _int_free consult as they fill the cache.
  * The mmap threshold's upper bound follows from HEAP_MAX_SIZE: a request that
  * could not fit in one heap must be mapped on its own.
  */
-#ifndef ARENALLOC_ARENA_MALLOC_PAR_H
-#define ARENALLOC_ARENA_MALLOC_PAR_H
+#ifndef ARENALLOC_BINS_MALLOC_PAR_H
+#define ARENALLOC_BINS_MALLOC_PAR_H
 
 #include "bins/malloc_state.h"
 
@@ -53,4 +56,4 @@ struct malloc_par {
 
 extern struct malloc_par mp_;
 
-#endif /* ARENALLOC_ARENA_MALLOC_PAR_H */
+#endif /* ARENALLOC_BINS_MALLOC_PAR_H */
