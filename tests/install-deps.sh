@@ -23,6 +23,7 @@ needs=(
     "xmllint:libxml2-utils"
     "/usr/include/cjson/cJSON.h:libcjson-dev"
     "dot:graphviz"
+    "rsvg-convert:librsvg2-bin"
     "/usr/lib/python3/dist-packages/jsonschema/__init__.py:python3-jsonschema"
     "gdb:gdb"
     "gnuplot:gnuplot-nox"
