@@ -71,7 +71,8 @@ $(BUILD)/libarenalloc-prefixed.a: $(PREFIXED_OBJ)
 
 TEST_SRC      := $(wildcard tests/test_*.c)
 TEST_CFLAGS   := -std=c11 -D_GNU_SOURCE -Wall -Wextra -O1 -g -I. -Iinclude \
-                 $(shell pkg-config --cflags check 2>/dev/null) $(shell pkg-config --cflags libcjson 2>/dev/null)
+                 $(shell pkg-config --cflags check 2>/dev/null) $(shell pkg-config --cflags libcjson 2>/dev/null) \
+                 $(EXTRA_CFLAGS)
 TEST_LDLIBS   := $(shell pkg-config --libs check 2>/dev/null) $(shell pkg-config --libs libcjson 2>/dev/null) -pthread
 TEST_PROGRAMS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/fidelity/*.c tests/programs/*.c))
 
@@ -81,7 +82,7 @@ $(BUILD)/tests/check_main: tests/check_main.c $(TEST_SRC) tests/*.h $(BUILD)/lib
 
 $(BUILD)/tests/%: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -O1 -g -I. -Iinclude -o $@ $< -pthread
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -O1 -g -I. -Iinclude $(EXTRA_CFLAGS) -o $@ $< -pthread
 
 test-programs: $(TEST_PROGRAMS)
 
@@ -92,19 +93,37 @@ deps:
 # malloc tests under LD_PRELOAD, then the random and threaded stress tests in the
 # DEBUG build (heap checker after every call), every Check suite in the default
 # build, the trace tools, the demo's driver, the diagrams, the tour, the gdb
-# commands, and last the Windows build under Wine.
+# commands, the fuzzers briefly, install into a scratch prefix, and last the
+# Windows build under Wine.
+#
+# Every stage runs, whichever failed before it (tests/stage.sh): each line below
+# is one stage, "$(STAGE) NAME -- COMMAND".  The compiler's command lines are kept
+# out of the terminal (V=1 shows them; every stage's whole output is in
+# $(BUILD)/check/NAME.log), and the run ends with one table of every stage's counts
+# and the line "check: N passed, M failed"; the exit status is non-zero when any
+# stage failed.
+STAGE := V=$(V) CC="$(CC)" tests/stage.sh run $(BUILD)/check
+
 check: deps
-	@$(MAKE) --no-print-directory all test-programs
-	@tests/real_programs.sh $(BUILD)/libarenalloc.so
-	@tests/fidelity/fidelity.sh $(BUILD)
-	@tests/glibc/run.sh $(BUILD)
-	@$(MAKE) --no-print-directory DEBUG=1 BUILD=$(BUILD)/debug $(BUILD)/debug/tests/check_main
-	CK_RUN_SUITE=random $(BUILD)/debug/tests/check_main
-	ARENALLOC_STRESS_OPS=10000 CK_RUN_SUITE=stress $(BUILD)/debug/tests/check_main
-	@$(MAKE) --no-print-directory $(BUILD)/tests/check_main
-	$(BUILD)/tests/check_main
-	@$(MAKE) --no-print-directory trace-check demo-check heapviz-check tour-check gdb-check
-	@$(MAKE) --no-print-directory wincheck
+	@rm -rf $(BUILD)/check
+	@$(STAGE) build -- $(MAKE) --no-print-directory all test-programs
+	@$(STAGE) real-programs -- tests/real_programs.sh $(BUILD)/libarenalloc.so
+	@$(STAGE) fidelity -- tests/fidelity/fidelity.sh $(BUILD)
+	@$(STAGE) glibc -- tests/glibc/run.sh $(BUILD)
+	@$(STAGE) build-debug -- $(MAKE) --no-print-directory DEBUG=1 BUILD=$(BUILD)/debug $(BUILD)/debug/tests/check_main
+	@$(STAGE) random-debug -- env CK_RUN_SUITE=random $(BUILD)/debug/tests/check_main
+	@$(STAGE) stress-debug -- env ARENALLOC_STRESS_OPS=10000 CK_RUN_SUITE=stress $(BUILD)/debug/tests/check_main
+	@$(STAGE) build-suites -- $(MAKE) --no-print-directory $(BUILD)/tests/check_main
+	@$(STAGE) suites -- $(BUILD)/tests/check_main
+	@$(STAGE) trace -- $(MAKE) --no-print-directory trace-check
+	@$(STAGE) demo -- $(MAKE) --no-print-directory demo-check
+	@$(STAGE) heapviz -- $(MAKE) --no-print-directory heapviz-check
+	@$(STAGE) tour -- $(MAKE) --no-print-directory tour-check
+	@$(STAGE) gdb -- $(MAKE) --no-print-directory gdb-check
+	@$(STAGE) fuzz -- $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
+	@$(STAGE) install -- $(MAKE) --no-print-directory install-check
+	@$(STAGE) windows -- $(MAKE) --no-print-directory wincheck
+	@tests/stage.sh summary $(BUILD)/check
 
 # ---- the demo: memory use of the same programs under each allocator -----------
 # Bundled traces of real programs (bench/workloads, recorded by its record.sh) and the
@@ -142,12 +161,13 @@ compare:
 
 include bench/trace/trace.mk
 include tests/heapviz/heapviz.mk
+include tests/fuzz/fuzz.mk
 
 # ---- the tour: the classic lessons of glibc's malloc, step by step ----------------
 # Each step's heap is printed and written as JSON; tools/heapviz draws them.
 $(BUILD)/tools/arena-tour: tools/tour/tour.c $(BUILD)/libarenalloc-prefixed.a
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -I. -Iinclude -o $@ $< $(BUILD)/libarenalloc-prefixed.a -pthread
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -I. -Iinclude $(EXTRA_CFLAGS) -o $@ $< $(BUILD)/libarenalloc-prefixed.a -pthread
 
 tour: deps
 	@$(MAKE) --no-print-directory $(BUILD)/tools/arena-tour
