@@ -182,6 +182,59 @@ tour: deps
 tour-check: $(BUILD)/tools/arena-tour
 	@tests/tour/run.sh $(BUILD)
 
+# ---- install: a course machine's copy ------------------------------------------------
+#   make install [PREFIX=/usr/local] [DESTDIR=]   libraries, header, tools, gdb script, arenalloc.pc
+#   make uninstall                                removes exactly what install put there
+# A program then builds with `cc prog.c $$(pkg-config --cflags --libs arenalloc)` against
+# the prefixed build (arenalloc_malloc ...); libarenalloc.so is the LD_PRELOAD drop-in.
+# The .pc file sets an rpath, so a PREFIX outside the loader's path works without
+# LD_LIBRARY_PATH.  Installed files that name other installed files (arena-record, the
+# gdbinit) are rewritten to name them where they now are.
+PREFIX  ?= /usr/local
+BINDIR  := $(PREFIX)/bin
+LIBDIR  := $(PREFIX)/lib
+INCDIR  := $(PREFIX)/include
+DATADIR := $(PREFIX)/share/arenalloc
+PCDIR   := $(LIBDIR)/pkgconfig
+INSTALLED := $(BINDIR)/arena-trace $(BINDIR)/arena-replay $(BINDIR)/arena-synth $(BINDIR)/arena-record \
+             $(BINDIR)/heapviz $(LIBDIR)/libarenalloc.so $(LIBDIR)/libarenalloc-prefixed.a \
+             $(LIBDIR)/libarenalloc-prefixed.so $(LIBDIR)/arenalloc/libarenalloc-record.so \
+             $(INCDIR)/arenalloc.h $(DATADIR)/gdb/arenalloc.py $(DATADIR)/gdb/gdbinit \
+             $(DATADIR)/dump.schema.json $(PCDIR)/arenalloc.pc
+
+.PHONY: install uninstall install-check
+install: all tools
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/arenalloc $(DESTDIR)$(INCDIR) $(DESTDIR)$(DATADIR)/gdb \
+	    $(DESTDIR)$(PCDIR)
+	install -m 755 $(BUILD)/tools/arena-trace $(BUILD)/tools/arena-replay $(BUILD)/tools/arena-synth \
+	    tools/heapviz $(DESTDIR)$(BINDIR)/
+	sed -e 's|^lib=.*|lib=$${ARENALLOC_RECORD_LIB:-$(LIBDIR)/arenalloc/libarenalloc-record.so}|' \
+	    -e 's|^trace_tool=.*|trace_tool=$${ARENALLOC_TRACE_TOOL:-$(BINDIR)/arena-trace}|' \
+	    bench/trace/arena-record >$(DESTDIR)$(BINDIR)/arena-record
+	chmod 755 $(DESTDIR)$(BINDIR)/arena-record
+	install -m 755 $(BUILD)/libarenalloc.so $(BUILD)/libarenalloc-prefixed.so $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(BUILD)/libarenalloc-prefixed.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(BUILD)/tools/libarenalloc-record.so $(DESTDIR)$(LIBDIR)/arenalloc/
+	install -m 644 include/arenalloc.h $(DESTDIR)$(INCDIR)/
+	install -m 644 tools/gdb/arenalloc.py tools/dump.schema.json $(DESTDIR)$(DATADIR)/gdb/
+	mv $(DESTDIR)$(DATADIR)/gdb/dump.schema.json $(DESTDIR)$(DATADIR)/
+	sed 's|^source tools/gdb/arenalloc.py|source $(DATADIR)/gdb/arenalloc.py|' tools/gdb/gdbinit \
+	    >$(DESTDIR)$(DATADIR)/gdb/gdbinit
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)' '' \
+	    'Name: arenalloc' 'Description: glibc 2.36 malloc (ptmalloc2) reimplemented: arenalloc_malloc and friends' \
+	    'Version: 1' 'Cflags: -I$${includedir}' \
+	    'Libs: -L$${libdir} -Wl,-rpath,$${libdir} -larenalloc-prefixed -pthread' >$(DESTDIR)$(PCDIR)/arenalloc.pc
+	@echo "installed under $(DESTDIR)$(PREFIX): cc prog.c \$$(pkg-config --cflags --libs arenalloc)"
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(LIBDIR)/arenalloc $(DESTDIR)$(DATADIR)/gdb $(DESTDIR)$(DATADIR) 2>/dev/null
+
+# Installs into a scratch PREFIX (and a DESTDIR), builds and runs a program with
+# pkg-config, uninstalls, and checks that nothing is left (tests/install/run.sh).
+install-check: all tools
+	@tests/install/run.sh $(BUILD)
+
 include tests/gdb/gdb.mk
 include tests/windows/windows.mk
 
