@@ -69,7 +69,7 @@ $(BUILD)/libarenalloc-prefixed.a: $(PREFIXED_OBJ)
 # The one rule for a program linked against the prefixed library (tests, tools,
 # the replayer): its .c prerequisites and the library, with the target's own
 # PROGRAM_CFLAGS and PROGRAM_LDLIBS.  List the library among the prerequisites.
-PROGRAM_CFLAGS ?= -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -I. -Iinclude
+PROGRAM_CFLAGS ?= -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -I. -Iinclude $(EXTRA_CFLAGS)
 define LINK_PREFIXED
 @mkdir -p $(dir $@)
 $(CC) $(PROGRAM_CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libarenalloc-prefixed.a $(PROGRAM_LDLIBS) -pthread
@@ -81,7 +81,8 @@ endef
 
 TEST_SRC      := $(wildcard tests/test_*.c)
 TEST_CFLAGS   := -std=c11 -D_GNU_SOURCE -Wall -Wextra -O1 -g -I. -Iinclude \
-                 $(shell pkg-config --cflags check 2>/dev/null) $(shell pkg-config --cflags libcjson 2>/dev/null)
+                 $(shell pkg-config --cflags check 2>/dev/null) $(shell pkg-config --cflags libcjson 2>/dev/null) \
+                 $(EXTRA_CFLAGS)
 TEST_LDLIBS   := $(shell pkg-config --libs check 2>/dev/null) $(shell pkg-config --libs libcjson 2>/dev/null) -pthread
 TEST_PROGRAMS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/fidelity/*.c tests/programs/*.c))
 
@@ -92,7 +93,7 @@ $(BUILD)/tests/check_main: tests/check_main.c $(TEST_SRC) tests/*.h $(BUILD)/lib
 
 $(BUILD)/tests/%: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -O1 -g -I. -Iinclude -o $@ $< -pthread
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -O1 -g -I. -Iinclude $(EXTRA_CFLAGS) -o $@ $< -pthread
 
 test-programs: $(TEST_PROGRAMS)
 
@@ -103,20 +104,39 @@ deps:
 # malloc tests under LD_PRELOAD, then the random and threaded stress tests in the
 # DEBUG build (heap checker after every call), every Check suite in the default
 # build, the trace tools, the demo's driver, the diagrams, the tour, the gdb
-# commands, the decks (short mode, every slide rendered) and last the Windows
-# build under Wine.
+# commands, the decks (short mode, every slide rendered), the fuzzers briefly,
+# install into a scratch prefix, and last the
+# Windows build under Wine.
+#
+# Every stage runs, whichever failed before it (tests/stage.sh): each line below
+# is one stage, "$(STAGE) NAME -- COMMAND".  The compiler's command lines are kept
+# out of the terminal (V=1 shows them; every stage's whole output is in
+# $(BUILD)/check/NAME.log), and the run ends with one table of every stage's counts
+# and the line "check: N passed, M failed"; the exit status is non-zero when any
+# stage failed.
+STAGE := V=$(V) CC="$(CC)" tests/stage.sh run $(BUILD)/check
+
 check: deps
-	@$(MAKE) --no-print-directory all test-programs
-	@tests/real_programs.sh $(BUILD)/libarenalloc.so
-	@tests/fidelity/fidelity.sh $(BUILD)
-	@tests/glibc/glibc-check.sh $(BUILD)
-	@$(MAKE) --no-print-directory DEBUG=1 BUILD=$(BUILD)/debug $(BUILD)/debug/tests/check_main
-	CK_RUN_SUITE=random $(BUILD)/debug/tests/check_main
-	ARENALLOC_STRESS_OPS=10000 CK_RUN_SUITE=stress $(BUILD)/debug/tests/check_main
-	@$(MAKE) --no-print-directory $(BUILD)/tests/check_main
-	$(BUILD)/tests/check_main
-	@$(MAKE) --no-print-directory trace-check demo-check heapviz-check tour-check gdb-check slides-check
-	@$(MAKE) --no-print-directory wincheck
+	@rm -rf $(BUILD)/check
+	@$(STAGE) build -- $(MAKE) --no-print-directory all test-programs
+	@$(STAGE) real-programs -- tests/real_programs.sh $(BUILD)/libarenalloc.so
+	@$(STAGE) fidelity -- tests/fidelity/fidelity.sh $(BUILD)
+	@$(STAGE) glibc -- tests/glibc/glibc-check.sh $(BUILD)
+	@$(STAGE) build-debug -- $(MAKE) --no-print-directory DEBUG=1 BUILD=$(BUILD)/debug $(BUILD)/debug/tests/check_main
+	@$(STAGE) random-debug -- env CK_RUN_SUITE=random $(BUILD)/debug/tests/check_main
+	@$(STAGE) stress-debug -- env ARENALLOC_STRESS_OPS=10000 CK_RUN_SUITE=stress $(BUILD)/debug/tests/check_main
+	@$(STAGE) build-suites -- $(MAKE) --no-print-directory $(BUILD)/tests/check_main
+	@$(STAGE) suites -- $(BUILD)/tests/check_main
+	@$(STAGE) trace -- $(MAKE) --no-print-directory trace-check
+	@$(STAGE) demo -- $(MAKE) --no-print-directory demo-check
+	@$(STAGE) heapviz -- $(MAKE) --no-print-directory heapviz-check
+	@$(STAGE) tour -- $(MAKE) --no-print-directory tour-check
+	@$(STAGE) gdb -- $(MAKE) --no-print-directory gdb-check
+	@$(STAGE) slides -- $(MAKE) --no-print-directory slides-check
+	@$(STAGE) fuzz -- $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
+	@$(STAGE) install -- $(MAKE) --no-print-directory install-check
+	@$(STAGE) windows -- $(MAKE) --no-print-directory wincheck
+	@tests/stage.sh summary $(BUILD)/check
 
 # ---- the demo: memory use of the same programs under each allocator -----------
 # Bundled traces of real programs (bench/workloads, recorded by its record.sh) and the
@@ -154,8 +174,63 @@ compare:
 
 include bench/trace/trace.mk
 include tests/heapviz/heapviz.mk
+include tests/fuzz/fuzz.mk
 
 include tools/tour/tour.mk
+
+# ---- install: a course machine's copy ------------------------------------------------
+#   make install [PREFIX=/usr/local] [DESTDIR=]   libraries, header, tools, gdb script, arenalloc.pc
+#   make uninstall                                removes exactly what install put there
+# A program then builds with `cc prog.c $$(pkg-config --cflags --libs arenalloc)` against
+# the prefixed build (arenalloc_malloc ...); libarenalloc.so is the LD_PRELOAD drop-in.
+# The .pc file sets an rpath, so a PREFIX outside the loader's path works without
+# LD_LIBRARY_PATH.  Installed files that name other installed files (arena-record, the
+# gdbinit) are rewritten to name them where they now are.
+PREFIX  ?= /usr/local
+BINDIR  := $(PREFIX)/bin
+LIBDIR  := $(PREFIX)/lib
+INCDIR  := $(PREFIX)/include
+DATADIR := $(PREFIX)/share/arenalloc
+PCDIR   := $(LIBDIR)/pkgconfig
+INSTALLED := $(BINDIR)/arena-trace $(BINDIR)/arena-replay $(BINDIR)/arena-synth $(BINDIR)/arena-record \
+             $(BINDIR)/heapviz $(LIBDIR)/libarenalloc.so $(LIBDIR)/libarenalloc-prefixed.a \
+             $(LIBDIR)/libarenalloc-prefixed.so $(LIBDIR)/arenalloc/libarenalloc-record.so \
+             $(INCDIR)/arenalloc.h $(DATADIR)/gdb/arenalloc.py $(DATADIR)/gdb/gdbinit \
+             $(DATADIR)/dump.schema.json $(PCDIR)/arenalloc.pc
+
+.PHONY: install uninstall install-check
+install: all tools
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/arenalloc $(DESTDIR)$(INCDIR) $(DESTDIR)$(DATADIR)/gdb \
+	    $(DESTDIR)$(PCDIR)
+	install -m 755 $(BUILD)/tools/arena-trace $(BUILD)/tools/arena-replay $(BUILD)/tools/arena-synth \
+	    tools/heapviz $(DESTDIR)$(BINDIR)/
+	sed -e 's|^lib=.*|lib=$${ARENALLOC_RECORD_LIB:-$(LIBDIR)/arenalloc/libarenalloc-record.so}|' \
+	    -e 's|^trace_tool=.*|trace_tool=$${ARENALLOC_TRACE_TOOL:-$(BINDIR)/arena-trace}|' \
+	    bench/trace/arena-record >$(DESTDIR)$(BINDIR)/arena-record
+	chmod 755 $(DESTDIR)$(BINDIR)/arena-record
+	install -m 755 $(BUILD)/libarenalloc.so $(BUILD)/libarenalloc-prefixed.so $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(BUILD)/libarenalloc-prefixed.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(BUILD)/tools/libarenalloc-record.so $(DESTDIR)$(LIBDIR)/arenalloc/
+	install -m 644 include/arenalloc.h $(DESTDIR)$(INCDIR)/
+	install -m 644 tools/gdb/arenalloc.py tools/dump.schema.json $(DESTDIR)$(DATADIR)/gdb/
+	mv $(DESTDIR)$(DATADIR)/gdb/dump.schema.json $(DESTDIR)$(DATADIR)/
+	sed 's|^source tools/gdb/arenalloc.py|source $(DATADIR)/gdb/arenalloc.py|' tools/gdb/gdbinit \
+	    >$(DESTDIR)$(DATADIR)/gdb/gdbinit
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)' '' \
+	    'Name: arenalloc' 'Description: glibc 2.36 malloc (ptmalloc2) reimplemented: arenalloc_malloc and friends' \
+	    'Version: 1' 'Cflags: -I$${includedir}' \
+	    'Libs: -L$${libdir} -Wl,-rpath,$${libdir} -larenalloc-prefixed -pthread' >$(DESTDIR)$(PCDIR)/arenalloc.pc
+	@echo "installed under $(DESTDIR)$(PREFIX): cc prog.c \$$(pkg-config --cflags --libs arenalloc)"
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(LIBDIR)/arenalloc $(DESTDIR)$(DATADIR)/gdb $(DESTDIR)$(DATADIR) 2>/dev/null
+
+# Installs into a scratch PREFIX (and a DESTDIR), builds and runs a program with
+# pkg-config, uninstalls, and checks that nothing is left (tests/install/install-check.sh).
+install-check: all tools
+	@tests/install/install-check.sh $(BUILD)
+
 include tests/gdb/gdb.mk
 include slides/slides.mk
 include tests/windows/windows.mk

@@ -24,10 +24,12 @@ needs=(
     "bash:bash"
     "xmllint:libxml2-utils"
     "/usr/include/cjson/cJSON.h:libcjson-dev"
-    "dot:graphviz"
+    "rsvg-convert:librsvg2-bin"
     "/usr/lib/python3/dist-packages/jsonschema/__init__.py:python3-jsonschema"
     "gdb:gdb"
     "gnuplot:gnuplot-nox"
+    "clang:clang"
+    "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"
 )
 
 # The allocators make demo compares with; the trace tests replay on them too.

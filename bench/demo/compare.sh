@@ -38,7 +38,10 @@ if (($# == 0)); then
 fi
 
 replay=$build/tools/arena-replay
-[[ -x $replay ]] || { echo "compare: $replay is missing: run 'make tools' first" >&2; exit 1; }
+reader=$build/tools/arena-trace
+for tool in "$replay" "$reader"; do
+    [[ -x $tool ]] || { echo "compare: $tool is missing: run 'make tools' first" >&2; exit 1; }
+done
 command -v gnuplot >/dev/null || { echo "compare: gnuplot is missing (apt-get install gnuplot-nox)" >&2; exit 1; }
 
 libdir=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
@@ -102,7 +105,7 @@ run_one() {
     [[ $alloc == arenalloc ]] && mode=arenalloc
     mkdir -p "$dir"
     rm -f "$dir/$alloc.summary" "$dir/$alloc.error"
-    if env ${lib:+LD_PRELOAD=$lib} "$replay" --allocator "$mode" --samples 400 \
+    if env ${lib:+LD_PRELOAD=$lib} "$replay" --allocator "$mode" --samples 1000 \
         --data "$dir/$alloc.tsv" "$trace" >"$dir/$alloc.summary" 2>"$dir/$alloc.error"; then
         rm -f "$dir/$alloc.error"
     else
@@ -110,13 +113,45 @@ run_one() {
     fi
 }
 
+# Every trace is read once before any replay: a trace the reader refuses stops
+# the comparison with the reader's own message (what is wrong, at which byte),
+# instead of a table of zeros and plots of nothing.  A trace that really ends
+# early (a recorder killed while writing) goes on with its whole blocks, and the
+# reader's warning says how much was lost.
+check_trace() { # check_trace FILE UNPACKED
+    local err=$out/check.err ops
+    if ! "$reader" info "$2" >"$out/check.out" 2>"$err"; then
+        cat "$err" >&2
+        echo "compare: $1: refused by the trace reader (above); nothing compared" >&2
+        exit 1
+    fi
+    [[ -s $err ]] && sed "s|^|compare: $1: |" "$err" >&2
+    ops=$(sed -n 's/^ops: //p' "$out/check.out")
+    if [[ ${ops:-0} == 0 ]]; then
+        echo "compare: $1: the trace holds no operations; nothing compared" >&2
+        exit 1
+    fi
+}
+
 # ---- replays ------------------------------------------------------------------
+traces=()
+for t in "$@"; do
+    [[ -f $t && -r $t ]] || { echo "compare: $t: cannot read the trace (not a readable file)" >&2; exit 1; }
+    if [[ $t == *.xz ]] && ! xz -t "$t" 2>"$out/check.err"; then
+        echo "compare: $t: damaged xz file: $(head -n 1 "$out/check.err")" >&2
+        exit 1
+    fi
+    traces+=("$(unpacked "$t")")
+    check_trace "$t" "${traces[-1]}"
+done
+
 total=$(($# * ${#names[@]}))
 step=0
+i=0
 for t in "$@"; do
-    [[ -r $t ]] || { echo "compare: cannot read trace $t" >&2; exit 1; }
     name=$(trace_name "$t")
-    trace=$(unpacked "$t")
+    trace=${traces[i]}
+    i=$((i + 1))
     for alloc in "${names[@]}"; do
         step=$((step + 1))
         printf '[%2d/%d] %-22s %-10s' "$step" "$total" "$name" "$alloc" >&2
@@ -147,10 +182,18 @@ table() {
 table "$@" | tee "$out/table.txt"
 
 # ---- the plots -------------------------------------------------------------------
+# Only the pictures that were drawn are named; plot.sh says why one was not.
+drawn=()
 for t in "$@"; do
     name=$(trace_name "$t")
-    "$(dirname "$0")/plot.sh" "$out" "$name" "${names[@]}"
+    rm -f "$out/$name.svg" "$out/$name.png"
+    "$(dirname "$0")/plot.sh" "$out" "$name" "${names[@]}" || exit 1
+    [[ -s $out/$name.svg ]] && drawn+=("$out/$name.svg")
 done
 echo
-echo "plots: $(for t in "$@"; do printf '%s ' "$out/$(trace_name "$t").svg"; done)"
-echo "       (and .png beside each); the table is in $out/table.txt"
+if ((${#drawn[@]} > 0)); then
+    echo "plots: ${drawn[*]}"
+    echo "       (and .png beside each); the table is in $out/table.txt"
+else
+    echo "no plots: no replay finished; the table is in $out/table.txt"
+fi

@@ -213,6 +213,8 @@ struct replay_op {
 struct replay_thread {
     struct trace_array ops; /* struct replay_op, in this thread's order */
     pthread_t pthread;
+    uint64_t sampling_ns;   /* time this thread spent sampling, not replaying */
+    uint64_t finish_ns;     /* when it ran its last op, less its sampling_ns */
     _Alignas(64) atomic_uint_fast64_t done; /* ops executed, for the progress line */
 };
 
@@ -327,7 +329,6 @@ static int statm_fd = -1;
 static int64_t baseline_rss;
 static uint64_t start_ns;
 static atomic_uint_fast64_t live_bytes;
-static atomic_uint_fast64_t sampling_ns; /* time spent sampling, not replaying */
 
 static uint64_t now_ns(void)
 {
@@ -351,7 +352,9 @@ static int64_t anon_rss(void)
     return (int64_t)(resident - shared) * (int64_t)sysconf(_SC_PAGESIZE);
 }
 
-static void take_sample(const struct replay_op *op)
+/* Sampling time is each thread's own: threads sample at the same time, so
+   their sampling times summed can exceed the wall time of the whole replay. */
+static void take_sample(const struct replay_op *op, struct replay_thread *th)
 {
     uint64_t t0 = now_ns();
     struct sample *s = &T.samples[op->sample - 1];
@@ -365,9 +368,9 @@ static void take_sample(const struct replay_op *op)
     } else {
         s->footprint = s->rss > 0 ? (uint64_t)s->rss : 0;
     }
-    s->ns = t0 - start_ns - atomic_load(&sampling_ns);
+    s->ns = t0 - start_ns - th->sampling_ns;
     s->taken = 1;
-    atomic_fetch_add(&sampling_ns, now_ns() - t0);
+    th->sampling_ns += now_ns() - t0;
 }
 
 /* ---- output ----------------------------------------------------------------------------- */
@@ -545,13 +548,14 @@ static void replay_thread(uint32_t t)
         if (log_calls)
             log_op(&ops[i], t);
         if (ops[i].sample)
-            take_sample(&ops[i]);
+            take_sample(&ops[i], th);
         if ((i & 4095) == 4095) {
             atomic_store_explicit(&th->done, i + 1, memory_order_relaxed);
             if (t == 0)
                 show_progress();
         }
     }
+    th->finish_ns = now_ns() - start_ns - th->sampling_ns;
     atomic_store_explicit(&th->done, th->ops.len, memory_order_relaxed);
 }
 
@@ -567,7 +571,8 @@ static void *worker(void *arg)
 
 /* Trace thread 0 runs on the main thread (glibc gives it main_arena, as the
    recorded program's first thread had); the others get threads of their own,
-   created before the baseline, all let go at once. */
+   created before the baseline, all let go at once.  The replay's time is the
+   latest thread's, each less its own sampling. */
 static uint64_t replay_all(void)
 {
     uint32_t n = (uint32_t)T.threads.len;
@@ -590,7 +595,11 @@ static uint64_t replay_all(void)
         }
         pthread_join(th->pthread, NULL);
     }
-    return now_ns() - start_ns - atomic_load(&sampling_ns);
+    uint64_t latest = 0;
+    for (uint32_t t = 0; t < n; t++)
+        if (thread_at(t)->finish_ns > latest)
+            latest = thread_at(t)->finish_ns;
+    return latest;
 }
 
 /* ---- setting up, and the summary ---------------------------------------------------------- */
@@ -642,6 +651,8 @@ static void print_summary(uint64_t replay_ns)
                      A.mallinfo2 ? "mallinfo2" : "rss");
 }
 
+#define MAX_SAMPLES 10000000u /* more than any plot can show; --data stays a few hundred MiB */
+
 struct options {
     int system;
     size_t samples;
@@ -682,9 +693,12 @@ static int parse_options(int argc, char **argv, struct options *o)
                 return -1;
             o->system = strcmp(v, "system") == 0;
         } else if ((v = option_value(argc, argv, &i, "--samples"))) {
+            errno = 0;
             o->samples = strtoul(v, &end, 10);
-            if (*v == '\0' || *end != '\0')
+            if (*v < '0' || *v > '9' || *end != '\0' || errno || o->samples > MAX_SAMPLES) {
+                fprintf(stderr, "arena-replay: --samples %s: expected 0 to %u\n", v, MAX_SAMPLES);
                 return -1;
+            }
         } else if ((v = option_value(argc, argv, &i, "--data"))) {
             o->data = v;
         } else if (strcmp(argv[i], "--log") == 0) {
@@ -703,11 +717,9 @@ static void open_outputs(const struct options *o)
     trace_out_open(&out, STDOUT_FILENO);
     data.fd = -1;
     if (o->data) {
-        int fd = open(o->data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0) {
-            fprintf(stderr, "arena-replay: %s: %s\n", o->data, strerror(errno));
+        int fd = trace_create(o->data);
+        if (fd < 0)
             exit(1);
-        }
         trace_out_open(&data, fd);
     }
     statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);

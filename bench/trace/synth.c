@@ -16,12 +16,13 @@
  *             keep one in twenty, scattered between the freed ones: the
  *             survivors pin the holes, and each phase asks for larger sizes
  *
- * One thread; N records, give or take one (default 200000); the same seed gives
+ * One thread; N records (1 to 10^9), give or take one (default 200000); the same seed gives
  * the same file.  Sizes: 70% 16-128 bytes, 22% 129-512, 6% up to 4 KiB, 2% 4-64 KiB.
  * Only malloc and free, so every other effect is the allocator's.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,18 +163,28 @@ static void sawtooth(struct synth *s)
     }
 }
 
+/* A billion records is a trace of about 4 GB: past that, a typo, not a workload. */
+#define MAX_OPS 1000000000u
+
 static int usage(void)
 {
     fprintf(stderr, "usage: arena-synth ramp|peak|plateau|sawtooth [--ops N] [--seed S] -o FILE\n");
     return 2;
 }
 
-static int parse_number(const char *text, uint64_t *value)
+/* A decimal number from min to max.  strtoull alone would read "-5" as
+   2^64 - 5, and a trace of that many records never ends. */
+static int parse_number(const char *option, const char *text, uint64_t min, uint64_t max,
+                        uint64_t *value)
 {
     char *end;
     errno = 0;
     *value = strtoull(text, &end, 10);
-    return *text && !*end && !errno ? 0 : -1;
+    if (*text >= '0' && *text <= '9' && !*end && !errno && *value >= min && *value <= max)
+        return 0;
+    fprintf(stderr, "arena-synth: %s %s: expected a number from %" PRIu64 " to %" PRIu64 "\n",
+            option, text, min, max);
+    return -1;
 }
 
 static int write_trace(const char *pattern, void (*shape)(struct synth *), uint64_t ops,
@@ -181,12 +192,10 @@ static int write_trace(const char *pattern, void (*shape)(struct synth *), uint6
 {
     struct synth s = {.rng = seed, .budget = ops};
     char program[TRACE_PROGRAM_SIZE];
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = trace_create(path);
 
-    if (fd < 0) {
-        fprintf(stderr, "arena-synth: %s: %s\n", path, strerror(errno));
+    if (fd < 0)
         return 1;
-    }
     snprintf(program, sizeof program, "arena-synth %s", pattern);
     trace_array_init(&s.ids, sizeof(uint64_t));
     if (trace_write_header(fd, 0, program) < 0 || trace_writer_init(&s.w, fd, 64u << 10) < 0) {
@@ -215,11 +224,11 @@ int main(int argc, char **argv)
     trace_progname = "arena-synth";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--ops") == 0 && i + 1 < argc) {
-            if (parse_number(argv[++i], &ops) < 0)
-                return usage();
+            if (parse_number("--ops", argv[++i], 1, MAX_OPS, &ops) < 0)
+                return 2;
         } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
-            if (parse_number(argv[++i], &seed) < 0)
-                return usage();
+            if (parse_number("--seed", argv[++i], 0, UINT64_MAX, &seed) < 0)
+                return 2;
         } else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
             path = argv[++i];
         } else {

@@ -12,7 +12,7 @@
 
 TRACE_DIR     := bench/trace
 TRACE_OUT     := $(BUILD)/tools
-TRACE_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -fno-builtin -I$(TRACE_DIR) -Iinclude
+TRACE_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -fno-builtin -I$(TRACE_DIR) -Iinclude $(EXTRA_CFLAGS)
 TRACE_COMMON  := $(TRACE_DIR)/trace_io.c $(TRACE_DIR)/trace_io.h $(TRACE_DIR)/trace_format.h
 TRACE_TOOLS   := $(TRACE_OUT)/libarenalloc-record.so $(TRACE_OUT)/arena-trace \
                  $(TRACE_OUT)/arena-replay $(TRACE_OUT)/arena-synth
@@ -47,7 +47,7 @@ $(TRACE_OUT)/arena-replay: $(TRACE_DIR)/replay.c $(TRACE_COMMON) include/arenall
 # tests expect to see in a trace (it may drop a malloc whose block is unused).
 $(TRACE_TESTS): $(BUILD)/tests/trace/%: tests/trace/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -fno-builtin -o $@ $< -pthread
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -fno-builtin $(EXTRA_CFLAGS) -o $@ $< -pthread
 
 trace-check: $(TRACE_TOOLS) $(TRACE_TESTS)
 	@tests/trace/trace-check.sh $(BUILD)

@@ -35,7 +35,10 @@
  * A record never spans two blocks.  The recorder writes each block with one
  * write(), so a process killed while recording leaves whole blocks and at
  * worst one partial block at the end: a reader stops before a block the file
- * ends inside, with a warning, and keeps everything before it.
+ * ends inside, with a warning, and keeps everything before it.  A block whose
+ * length runs past the end of the file while its CRC matches the bytes up to
+ * the end, or while a whole block follows it, has a damaged length, not a
+ * missing end: readers refuse that file.
  *
  * ---- Records ------------------------------------------------------------------
  *
@@ -114,6 +117,7 @@
 #define TRACE_VERSION 1u
 #define TRACE_PROGRAM_SIZE 64
 #define TRACE_HEADER_SIZE (TRACE_MAGIC_SIZE + 3 * 4 + TRACE_PROGRAM_SIZE)
+#define TRACE_MAX_HEADER 4096 /* readers refuse longer headers as damage */
 
 #define TRACE_BLOCK_MAGIC 0x4b4c4254u /* "TBLK" read as a little-endian u32 */
 #define TRACE_BLOCK_HEADER_SIZE 16

@@ -246,6 +246,23 @@ void trace_array_free(struct trace_array *a)
 
 /* ---- writing ---------------------------------------------------------------------- */
 
+/* What a path is when it is not a regular file: a trace is mapped whole, so a
+   FIFO, a terminal or a directory cannot be one. */
+static const char *file_kind(mode_t mode)
+{
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO (a pipe)";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    return "not a regular file";
+}
+
 int trace_write_all(int fd, const void *buf, size_t n)
 {
     const char *p = buf;
@@ -259,6 +276,25 @@ int trace_write_all(int fd, const void *buf, size_t n)
         n -= (size_t)done;
     }
     return 0;
+}
+
+int trace_create(const char *path)
+{
+    struct stat st;
+
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "%s: %s: a directory, not a file to write to\n", trace_progname, path);
+        return -1;
+    }
+    /* O_NONBLOCK: a FIFO nobody reads fails now (ENXIO) instead of blocking. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "%s: %s: %s\n", trace_progname, path,
+                errno == ENXIO ? "a FIFO with no reader" : strerror(errno));
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
 }
 
 int trace_write_header(int fd, uint32_t pid, const char *program)
@@ -345,27 +381,36 @@ void trace_writer_drop(struct trace_writer *w)
 
 /* ---- reading ------------------------------------------------------------------------ */
 
+/* Every refusal reads "TOOL: FILE: what is wrong (at byte N)", the same in every tool. */
 __attribute__((format(printf, 3, 4))) static int refuse(const struct trace_reader *r,
                                                         uint64_t offset, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s: %s: offset %" PRIu64 ": ", trace_progname, r->path, offset);
+    fprintf(stderr, "%s: %s: ", trace_progname, r->path);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    fprintf(stderr, " (at byte %" PRIu64 ")\n", offset);
     return -1;
 }
 
+/* O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever,
+   before fstat could say it is not a file. */
 static int map_file(struct trace_reader *r)
 {
     struct stat st;
-    int fd = open(r->path, O_RDONLY | O_CLOEXEC);
+    int fd = open(r->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
     if (fd < 0 || fstat(fd, &st) < 0) {
         fprintf(stderr, "%s: %s: %s\n", trace_progname, r->path, strerror(errno));
         if (fd >= 0)
             close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        fprintf(stderr, "%s: %s: %s, not a trace file\n", trace_progname, r->path,
+                file_kind(st.st_mode));
+        close(fd);
         return -1;
     }
     r->size = (size_t)st.st_size;
@@ -397,9 +442,9 @@ int trace_open(struct trace_reader *r, const char *path)
         return refuse(r, 8, "format version %" PRIu32 ", this build reads version %u",
                       r->version, TRACE_VERSION);
     uint32_t header_len = get_u32(r->map + 12);
-    if (header_len < TRACE_HEADER_SIZE)
-        return refuse(r, 12, "header length %" PRIu32 ", expected at least %d", header_len,
-                      TRACE_HEADER_SIZE);
+    if (header_len < TRACE_HEADER_SIZE || header_len > TRACE_MAX_HEADER)
+        return refuse(r, 12, "header length %" PRIu32 ", expected %d to %d", header_len,
+                      TRACE_HEADER_SIZE, TRACE_MAX_HEADER);
     if (r->size < header_len)
         return refuse(r, r->size, "the file ends inside the %" PRIu32 "-byte header",
                       header_len);
@@ -410,36 +455,94 @@ int trace_open(struct trace_reader *r, const char *path)
     return 0;
 }
 
+/* A whole block at `at`: magic, a length that fits the file, a matching CRC. */
+static int whole_block_at(const struct trace_reader *r, size_t at)
+{
+    if (r->size - at < TRACE_BLOCK_HEADER_SIZE || get_u32(r->map + at) != TRACE_BLOCK_MAGIC)
+        return 0;
+    uint32_t len = get_u32(r->map + at + 4);
+    if (len > TRACE_MAX_PAYLOAD || r->size - at - TRACE_BLOCK_HEADER_SIZE < len)
+        return 0;
+    return get_u32(r->map + at + 12) == trace_crc32(r->map + at + TRACE_BLOCK_HEADER_SIZE, len);
+}
+
+/* The block at `at` claims more bytes than the file has left.  Either the
+   file really ends early (a recorder killed in the middle of its write()) or
+   the length field is damaged.  A damaged length gives itself away: the
+   checksum then matches the bytes up to the end of the file, or a whole,
+   checksummed block starts further on.  Nothing of a real truncation can
+   look like that, so only a real truncation is read as one. */
+static int damaged_length(const struct trace_reader *r, size_t at, uint32_t len)
+{
+    size_t rest = r->size - at;
+
+    if (rest < TRACE_BLOCK_HEADER_SIZE)
+        return 0;
+    if (get_u32(r->map + at + 12) ==
+        trace_crc32(r->map + at + TRACE_BLOCK_HEADER_SIZE, rest - TRACE_BLOCK_HEADER_SIZE))
+        return refuse(r, at + 4, "block length %" PRIu32 " is damaged: the block's checksum "
+                      "matches its %zu bytes up to the end of the file", len,
+                      rest - TRACE_BLOCK_HEADER_SIZE);
+    static const unsigned char magic[4] = {0x54, 0x42, 0x4c, 0x4b}; /* "TBLK" */
+    const unsigned char *from = r->map + at + TRACE_BLOCK_HEADER_SIZE, *end = r->map + r->size;
+    const unsigned char *hit;
+    while (from < end && (hit = memmem(from, (size_t)(end - from), magic, sizeof magic))) {
+        if (whole_block_at(r, (size_t)(hit - r->map)))
+            return refuse(r, at + 4, "block length %" PRIu32 " is damaged: it runs past the end "
+                          "of the file, but a whole block starts at byte %zu", len,
+                          (size_t)(hit - r->map));
+        from = hit + 1;
+    }
+    return 0;
+}
+
+/* A real truncation: warns how much is lost, and the records end here. */
+static void truncated(struct trace_reader *r, size_t at, uint32_t len)
+{
+    size_t rest = r->size - at;
+    char records[64] = "";
+
+    if (rest >= 12)
+        snprintf(records, sizeof records, ", so its %" PRIu32 " records are lost",
+                 get_u32(r->map + at + 8));
+    fprintf(stderr, "%s: %s: warning: the file ends inside a block (at byte %zu): only %zu of "
+            "its %zu bytes are there%s; reading the %" PRIu64 " whole blocks before it\n",
+            trace_progname, r->path, at, rest,
+            rest >= 8 ? (size_t)TRACE_BLOCK_HEADER_SIZE + len : (size_t)TRACE_BLOCK_HEADER_SIZE,
+            records, r->blocks);
+    r->partial = 1;
+    r->lost_bytes = rest;
+    r->lost_records = rest >= 12 ? get_u32(r->map + at + 8) : 0;
+    r->next_block = r->size;
+}
+
 /* Steps into the block at r->next_block: 1 when there is one, 0 at the end
    of the file (or before a partial block, with a warning), -1 if damaged. */
 static int enter_block(struct trace_reader *r)
 {
     size_t at = r->next_block;
     size_t rest = r->size - at;
+    static const unsigned char magic[4] = {0x54, 0x42, 0x4c, 0x4b};
 
     if (rest == 0)
         return 0;
-    if (rest >= 4 && get_u32(r->map + at) != TRACE_BLOCK_MAGIC)
-        return refuse(r, at, "bad block magic 0x%08" PRIx32 " (expected 0x%08x)",
-                      get_u32(r->map + at), TRACE_BLOCK_MAGIC);
+    if (memcmp(r->map + at, magic, rest < 4 ? rest : 4) != 0)
+        return refuse(r, at, "bad block magic (expected \"TBLK\")");
     uint32_t len = rest >= 8 ? get_u32(r->map + at + 4) : 0;
     if (len > TRACE_MAX_PAYLOAD)
-        return refuse(r, at, "block payload length %" PRIu32 " is more than %u", len,
+        return refuse(r, at + 4, "block length %" PRIu32 " is more than %u: damaged", len,
                       TRACE_MAX_PAYLOAD);
     if (rest < TRACE_BLOCK_HEADER_SIZE || rest - TRACE_BLOCK_HEADER_SIZE < len) {
-        fprintf(stderr, "%s: %s: offset %zu: warning: the file ends inside a block "
-                "(%zu of %zu bytes); reading the %" PRIu64 " whole blocks before it\n",
-                trace_progname, r->path, at, rest, (size_t)TRACE_BLOCK_HEADER_SIZE + len,
-                r->blocks);
-        r->partial = 1;
-        r->next_block = r->size;
+        if (damaged_length(r, at, len) < 0)
+            return -1;
+        truncated(r, at, len);
         return 0;
     }
     const unsigned char *payload = r->map + at + TRACE_BLOCK_HEADER_SIZE;
     uint32_t stored = get_u32(r->map + at + 12), computed = trace_crc32(payload, len);
     if (stored != computed)
-        return refuse(r, at, "block checksum mismatch (stored 0x%08" PRIx32
-                      ", computed 0x%08" PRIx32 ")", stored, computed);
+        return refuse(r, at, "block checksum mismatch (stored 0x%08" PRIx32 ", computed 0x%08"
+                      PRIx32 "): its records or its length are damaged", stored, computed);
     r->pos = at + TRACE_BLOCK_HEADER_SIZE;
     r->end = r->pos + len;
     r->left = get_u32(r->map + at + 8);

@@ -78,6 +78,9 @@ struct trace_writer {
     int error;            /* errno of the first failed write, else 0 */
 };
 
+/* Opens path for writing, truncated; -1 after a message.  A directory, or a
+   FIFO that nobody reads, is refused at once instead of blocking. */
+int trace_create(const char *path);
 int trace_write_header(int fd, uint32_t pid, const char *program);
 int trace_writer_init(struct trace_writer *w, int fd, size_t capacity);
 /* Encodes r (its index and new_id are ignored), writing the block first when
@@ -106,13 +109,17 @@ struct trace_reader {
     uint32_t threads;         /* threads seen so far */
     struct trace_array live;  /* one bit per id: live or not */
     int partial;              /* the file ended inside a block (warned) */
+    size_t lost_bytes;        /* then: the bytes of that block the file has */
+    uint32_t lost_records;    /* and the records its header announced (0: unknown) */
 };
 
-/* 0, or -1 after printing "TOOL: PATH: offset N: what is wrong". */
+/* 0, or -1 after printing "TOOL: PATH: what is wrong (at byte N)"; a path that
+   is not a regular file (a FIFO, a directory) is refused without waiting. */
 int trace_open(struct trace_reader *r, const char *path);
 /* 1 and the next record, 0 at the end, -1 after printing why the file is
-   refused.  A file that ends inside a block ends the records there, with a
-   one-line warning, and that is not an error. */
+   refused.  A file that really ends inside a block (a recorder killed while
+   writing) ends the records there, with a one-line warning saying how much is
+   lost, and that is not an error; a block whose length field is damaged is. */
 int trace_next(struct trace_reader *r, struct trace_record *rec);
 void trace_close(struct trace_reader *r);
 

@@ -86,8 +86,12 @@ static void print_summary(const struct trace_reader *r, const struct summary *s)
     printf("ids: %" PRIu64 " (#1..#%" PRIu64 "), %" PRIu64 " live at the end (%" PRIu64
            " bytes)\n", ids, ids, s->live_ids, s->live_bytes);
     printf("peak live bytes: %" PRIu64 " (after op %" PRIu64 ")\n", s->peak_bytes, s->peak_index);
-    if (r->partial)
-        printf("partial block: yes, skipped (the recorder was stopped while writing)\n");
+    if (r->partial && r->lost_records)
+        printf("partial block: %zu bytes and %" PRIu32 " records lost (the recorder was stopped "
+               "while writing)\n", r->lost_bytes, r->lost_records);
+    else if (r->partial)
+        printf("partial block: %zu bytes lost, a block header cut short (the recorder was "
+               "stopped while writing)\n", r->lost_bytes);
 }
 
 static int info(const char *path)

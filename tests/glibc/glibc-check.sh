@@ -40,14 +40,17 @@
 #    from the Makefile itself, in both runs; in the arenalloc run libarenalloc.so
 #    comes first in LD_PRELOAD;
 #  - timed out by the driver after the test's TIMEOUT (default 20 s) times
-#    TIMEOUTFACTOR, which this script sets to 2 unless the environment sets it: the
-#    timeouts were tuned for glibc's build machines, and on a busy 2-core machine a
-#    few glibc runs come close to them.  An outer `timeout` 60 s later is only a
-#    safety net in case the driver itself hangs.
+#    TIMEOUTFACTOR, which this script sets unless the environment does: the
+#    timeouts were tuned for glibc's build machines, and on a shared 2-core machine
+#    glibc itself took 175 s of tst-mallocfork3's 200.  So the factor is 3, plus one
+#    per runnable process per core (the 1-minute load average) when the run starts;
+#    and arenalloc's run of a test gets at least three times what glibc's run of it
+#    just took, so that load alone never fails a test glibc passes.  An outer
+#    `timeout` 60 s later is only a safety net in case the driver itself hangs.
 # The default list takes about 3 minutes on 2 idle cores (the first run adds half
 # a minute of extracting and building); most of it is tst-mallocfork2 and -3 on
-# both allocators.  A run that hangs costs its timeout: 40 s for most tests, 200 s
-# for tst-mallocfork2, -3 and tst-malloc-thread-fail.
+# both allocators.  A run that hangs costs its timeout: 60 s for most tests, 300 s
+# for tst-mallocfork2, -3 and tst-malloc-thread-fail (at factor 3).
 #
 # Which tests
 # -----------
@@ -162,7 +165,14 @@ LIB=$BUILD_ABS/libarenalloc.so
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SHIM=$HERE/support
 CC=${CC:-cc}
-export TIMEOUTFACTOR=${TIMEOUTFACTOR:-2}
+# 3, and one more per process waiting for each core now (see the top).
+load_factor() {
+    local cores load
+    cores=$(nproc 2>/dev/null || echo 1)
+    read -r load _ </proc/loadavg 2>/dev/null || load=0
+    awk -v l="$load" -v c="$cores" 'BEGIN { f = 3 + int(l / c); print (f > 10 ? 10 : f) }'
+}
+export TIMEOUTFACTOR=${TIMEOUTFACTOR:-$(load_factor)}
 unset LD_PRELOAD   # each run sets its own
 
 WORK=$BUILD_ABS/glibc-tests
@@ -341,9 +351,9 @@ later_reason() {  # NAME
 # ---- running -------------------------------------------------------------------------
 # The environment of one run: malloc/Makefile's for the test, and LD_PRELOAD.
 # Sets RUN_ENV (array).
-run_env() {  # NAME MODE RUNDIR
+run_env() {  # NAME MODE RUNDIR FACTOR
     local t=$1 mode=$2 dir=$3 e preload=
-    RUN_ENV=(LC_ALL=C TMPDIR="$dir/tmp" TIMEOUTFACTOR="$TIMEOUTFACTOR")
+    RUN_ENV=(LC_ALL=C TMPDIR="$dir/tmp" TIMEOUTFACTOR="$4")
     for e in ${ENV_OF[$t]:-}; do
         e=${e//@DEBUGLIB@/$DEBUGLIB}
         e=${e//@RUNDIR@/$dir}
@@ -356,10 +366,10 @@ run_env() {  # NAME MODE RUNDIR
 # One run of the test, MODE glibc or arenalloc.  Writes RUNDIR/MODE.out (what the
 # test printed) and, last, RUNDIR/MODE.status: its exit status (128+N for a signal
 # that killed the driver), its time in seconds, and what the driver said went wrong.
-run_once() {  # NAME MODE RUNDIR
-    local t=$1 mode=$2 dir=$3 out=$3/$2.out start end limit rc secs why= msg
-    run_env "$t" "$mode" "$dir"
-    limit=$(( TIMEOUT_OF[$t] * TIMEOUTFACTOR + 60 ))
+run_once() {  # NAME MODE RUNDIR [FACTOR]
+    local t=$1 mode=$2 dir=$3 out=$3/$2.out start end limit rc secs why= msg factor=${4:-$TIMEOUTFACTOR}
+    run_env "$t" "$mode" "$dir" "$factor"
+    limit=$(( TIMEOUT_OF[$t] * factor + 60 ))
     start=${EPOCHREALTIME/./}
     ( cd "$dir" && exec timeout -k 10 "$limit" env -u LD_PRELOAD "${RUN_ENV[@]}" "$BIN/$t" ) \
         > "$out" 2>&1 < /dev/null &
@@ -376,7 +386,7 @@ run_once() {  # NAME MODE RUNDIR
             124|137) why="killed by glibc-check.sh after $limit s: the test driver itself hung" ;;
         esac
         if grep -q '^Timed out: killed the child process' "$out"; then
-            why="timed out: the driver killed it after $(( TIMEOUT_OF[$t] * TIMEOUTFACTOR )) s"
+            why="timed out: the driver killed it after $(( TIMEOUT_OF[$t] * factor )) s"
         elif msg=$(grep -m1 -o "Didn't expect signal from child: got .*" "$out"); then
             why="child ${msg#Didn\'t expect signal from child: }"
         elif msg=$(grep -m1 -o "Expected signal '.*' from child, got .*" "$out"); then
@@ -447,12 +457,15 @@ for t in "${SELECTED[@]}"; do
 done
 
 # Both runs of a test, one after the other; arenalloc's only when glibc passed.
+# arenalloc's timeout: the usual one, or three times glibc's time if that is more.
 run_test() {  # NAME
-    local t=$1 dir=$RUNS/$1 g_rc
+    local t=$1 dir=$RUNS/$1 g_rc g_secs factor
     run_once "$t" glibc "$dir"
-    read -r g_rc < "$dir/glibc.status"
+    { read -r g_rc; read -r g_secs; } < "$dir/glibc.status"
     if [[ $g_rc == 0 ]]; then
-        run_once "$t" arenalloc "$dir"
+        factor=$(( (3 * ${g_secs%.*} + TIMEOUT_OF[$t]) / TIMEOUT_OF[$t] ))
+        (( factor < TIMEOUTFACTOR )) && factor=$TIMEOUTFACTOR
+        run_once "$t" arenalloc "$dir" "$factor"
     else
         printf 'not run\n0\n\n' > "$dir/arenalloc.status"
     fi

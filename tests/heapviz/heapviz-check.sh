@@ -15,8 +15,13 @@
 #   - a damaged heap is drawn with its cut lists and damaged chunk;
 #   - a heap of thousands of chunks is collapsed below the limit, and not with
 #     --max-chunks 0;
-#   - bad input (not JSON, another version, no such arena) is refused with a
-#     message naming the file, non-zero exit, and no picture.
+#   - a heap of 60,000 chunks with lists of 10,000 and 20,000 is drawn, every
+#     chunk in a box or a run, the long lists cut at 64 links and said so,
+#     tooltips short;
+#   - bad input (not JSON, another version, no such arena, the malformed dumps
+#     of tests below: strings for numbers, flags as an int, Infinity, deep
+#     nesting, invalid UTF-8, a FIFO, a directory, an unwritable -o) is refused
+#     with "heapviz: FILE: what is wrong", exit 1, no traceback and no picture.
 # Ends with "N passed, M failed"; exits non-zero when anything failed.
 set -u
 
@@ -50,8 +55,8 @@ if [[ ! -x $MAKE_DUMP ]]; then
     fail "no $MAKE_DUMP: run 'make heapviz-check'"
     finish
 fi
-if ! command -v dot >/dev/null 2>&1; then
-    fail "Graphviz's dot is not installed (tests/install-deps.sh installs graphviz)"
+if ! command -v rsvg-convert >/dev/null 2>&1; then
+    fail "rsvg-convert is not installed (tests/install-deps.sh installs librsvg2-bin)"
     finish
 fi
 PY=
@@ -125,6 +130,8 @@ edge_title() { # the <title> of edge ID in SVG, "tail->head" without ports
     grep -A1 "<g id=\"$2\" class=\"edge\">" "$1" | sed -n 's/^<title>\(.*\)<\/title>$/\1/p' | sed 's/:[nsew]//g'
 }
 equal "the first fastbins[0x30] link goes from f3 to f2" "$(edge_title "$svg" link_fast_1_0)" "c_$f3&#45;&gt;c_$f2"
+check "heapviz -o .png writes a PNG (through rsvg-convert)" bash -c \
+    "'$HEAPVIZ' -o '$WORK/heap.png' '$WORK/heap.json' >/dev/null && head -c 8 '$WORK/heap.png' | od -An -c | grep -q 'P   N   G'"
 check "links are labelled with their bin" grep -q '>fastbins\[0x30\]</text>' "$svg"
 check "the legend names the states" grep -q '>free, in no bin</text>' "$svg"
 
@@ -166,17 +173,21 @@ boxes=$(($(svg_count "$WORK/many.svg" 'chunk_0x') + $(svg_count "$WORK/many.svg"
 check "runs in use are collapsed: $boxes boxes for $(count "$WORK/many.json" 'len(a["chunks"])') chunks" \
     test "$boxes" -le 200 -a "$(svg_count "$WORK/many.svg" 'run_')" -gt 0
 check "and the title says so" grep -q 'collapsed into' "$WORK/many.svg"
-"$HEAPVIZ" --max-chunks 0 -o "$WORK/many.dot" "$WORK/many.json" >/dev/null
-equal "--max-chunks 0 keeps every chunk (the .dot source)" "$(grep -c 'id="chunk_0x' "$WORK/many.dot")" \
+"$HEAPVIZ" --max-chunks 0 -o "$WORK/many-all.svg" "$WORK/many.json" >/dev/null
+equal "--max-chunks 0 keeps every chunk" "$(svg_count "$WORK/many-all.svg" 'chunk_0x')" \
     "$(count "$WORK/many.json" 'len(a["chunks"])')"
 
 # ---- bad input -------------------------------------------------------------------------------
-refuses() { # refuses DESCRIPTION MESSAGE-REGEX heapviz-args...
-    local what=$1 msg=$2
+refuses() { # refuses DESCRIPTION MESSAGE-REGEX heapviz-args...: exit 1, one line, no picture
+    local what=$1 msg=$2 status
     shift 2
     rm -f "$WORK/bad.svg"
-    if "$HEAPVIZ" -o "$WORK/bad.svg" "$@" 2>"$WORK/err" >/dev/null; then
+    timeout 60 "$HEAPVIZ" -o "$WORK/bad.svg" "$@" 2>"$WORK/err" >/dev/null
+    status=$?
+    if ((status == 0)); then
         fail "$what: accepted"
+    elif ((status != 1)) || [[ $(wc -l <"$WORK/err") != 1 ]]; then
+        fail "$what: exit $status, stderr: $(head -c 300 "$WORK/err")"
     elif ! grep -Eq "$msg" "$WORK/err"; then
         fail "$what: the message was: $(cat "$WORK/err")"
     elif [[ -e $WORK/bad.svg ]]; then
@@ -191,6 +202,99 @@ refuses "not JSON" "^heapviz: .*/notjson.json: not JSON" "$WORK/notjson.json"
 refuses "another version" "^heapviz: .*/v2.json: dump version 2" "$WORK/v2.json"
 refuses "no such arena" "^heapviz: .*/heap.json: no arena 7" --arena 7 "$WORK/heap.json"
 refuses "no such file" "^heapviz: .*/nothere.json: cannot read" "$WORK/nothere.json"
+# mutate NAME PYTHON: WORK/NAME.json is heap.json changed by PYTHON acting on d (the
+# dump) and a (arena 0); the malformed dumps real tools and hands have produced.
+mutate() {
+    "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+a = d["arenas"][0]
+exec(sys.argv[3])
+open(sys.argv[2], "w").write(json.dumps(d) if not isinstance(d, str) else d)' "$WORK/heap.json" "$WORK/$1.json" "$2"
+}
+mutate nosizemin 'b = [b for b in a["bins"] if b["kind"] == "small"][0]; del b["size_min"]'
+refuses "a bin without size_min" '^heapviz: .*/nosizemin.json: arenas\[0\]\.bins\[[0-9]+\]: no "size_min"$' "$WORK/nosizemin.json"
+mutate strsize 'a["chunks"][3]["size"] = str(a["chunks"][3]["size"])'
+refuses "a size given as a string" '^heapviz: .*/strsize.json: arenas\[0\]\.chunks\[3\]\.size: "[0-9]+" is not a whole number$' "$WORK/strsize.json"
+mutate strindex 'a["bins"][0]["index"] = "0"'
+refuses "a bin index given as a string" 'arenas\[0\]\.bins\[0\]\.index: "0" is not a whole number$' "$WORK/strindex.json"
+mutate intflags 'a["chunks"][0]["flags"] = 1'
+refuses "flags as an int" '^heapviz: .*/intflags.json: arenas\[0\]\.chunks\[0\]\.flags: not an array$' "$WORK/intflags.json"
+mutate infsize 'd = json.dumps(d).replace("\"size\": %d" % a["chunks"][1]["size"], "\"size\": Infinity", 1)'
+refuses "size Infinity" '^heapviz: .*/infsize.json: not JSON \(Infinity is not a number a dump can hold\)$' "$WORK/infsize.json"
+mutate nansize 'd = json.dumps(d).replace("\"top_size\": ", "\"top_size\": NaN, \"x\": ", 1)'
+refuses "NaN" 'nansize.json: not JSON \(NaN is not a number a dump can hold\)$' "$WORK/nansize.json"
+mutate hugesize 'a["chunks"][2]["size"] = 1 << 70'
+refuses "a size past 2^64" 'hugesize.json: arenas\[0\]\.chunks\[2\]\.size: [0-9]+ is out of range$' "$WORK/hugesize.json"
+mutate badaddr 'a["bins"][0]["chunks"][0] = "0xZZ"'
+refuses "an address that is not hex" 'badaddr.json: arenas\[0\]\.bins\[0\]\.chunks\[0\]: "0xZZ" is not an address' "$WORK/badaddr.json"
+mutate boolver 'd["version"] = True'
+refuses "version true" 'boolver.json: dump version true, heapviz reads version 1$' "$WORK/boolver.json"
+mutate chunksobj 'a["chunks"] = {"0": 1}'
+refuses "chunks as an object" 'chunksobj.json: arenas\[0\]\.chunks: not an array$' "$WORK/chunksobj.json"
+mutate notop 'del a["top"]'
+refuses "an arena without top" 'notop.json: arenas\[0\]: no "top"$' "$WORK/notop.json"
+"$PY" -c 'print("[" * 100000 + "]" * 100000)' >"$WORK/deep.json"
+refuses "deep nesting" '^heapviz: .*/deep.json: not a heap dump \(JSON nested too deeply\)$' "$WORK/deep.json"
+printf '{"version": 1, "arenas": ["\xff\xfe"]}' >"$WORK/utf8.json"
+refuses "invalid UTF-8" '^heapviz: .*/utf8.json: not JSON \(invalid UTF-8\) \(at byte 27\)$' "$WORK/utf8.json"
+printf '{"version": 1,\n "arenas": [}' >"$WORK/broken.json"
+refuses "broken JSON says where" '^heapviz: .*/broken.json: not JSON \(Expecting value\); .* \(at byte 27\)$' "$WORK/broken.json"
+: >"$WORK/empty.json"
+refuses "an empty file" '^heapviz: .*/empty.json: not JSON .*\(at byte 0\)$' "$WORK/empty.json"
+mkfifo "$WORK/fifo.json"
+refuses "a FIFO (no writer: must not wait)" '^heapviz: .*/fifo.json: cannot read: not a regular file' "$WORK/fifo.json"
+mkdir -p "$WORK/dir.json"
+refuses "a directory" '^heapviz: .*/dir.json: cannot read: a directory, not a dump$' "$WORK/dir.json"
+# An unwritable place even for root: sysfs takes no new files.
+if "$HEAPVIZ" -o /sys/heapviz-test.svg "$WORK/heap.json" >/dev/null 2>"$WORK/err"; then
+    fail "an unwritable -o path: accepted"
+elif grep -Eq "^heapviz: /sys/heapviz-test.svg: cannot write: (Permission denied|Read-only file system)$" "$WORK/err"; then
+    ok "an unwritable -o path: $(cat "$WORK/err")"
+else
+    fail "an unwritable -o path: $(cat "$WORK/err")"
+fi
+if "$HEAPVIZ" -o "$WORK/nodir/sub/heap.svg" "$WORK/heap.json" >/dev/null 2>"$WORK/err"; then
+    fail "an -o path in no directory: accepted"
+elif grep -Eq "^heapviz: .*/nodir/sub/heap.svg: cannot write: No such file or directory$" "$WORK/err"; then
+    ok "an -o path that cannot be written: $(cat "$WORK/err")"
+else
+    fail "an -o path in no directory: $(cat "$WORK/err")"
+fi
+if "$HEAPVIZ" -o "$WORK/dir.json" "$WORK/heap.json" >/dev/null 2>"$WORK/err"; then
+    fail "-o a directory: accepted"
+elif grep -Eq "^heapviz: .*/dir.json: cannot write: Is a directory$" "$WORK/err"; then
+    ok "-o a directory: $(cat "$WORK/err")"
+else
+    fail "-o a directory: $(cat "$WORK/err")"
+fi
+
+# ---- a heap of a real program's size: tens of thousands of chunks, long lists ----------------
+"$MAKE_DUMP" -b "$WORK/big.json" >/dev/null || fail "make_dump -b failed"
+big_chunks=$(count "$WORK/big.json" 'len(a["chunks"])')
+start=$EPOCHREALTIME
+check "heapviz draws $big_chunks chunks" "$HEAPVIZ" -o "$WORK/big.svg" "$WORK/big.json" >/dev/null
+took=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+boxes=$(($(svg_count "$WORK/big.svg" 'chunk_0x') + $(svg_count "$WORK/big.svg" 'run_')))
+check "...in $took s, as $boxes boxes: every chunk in one, at most 1000 boxes" \
+    "$PY" -c '
+import re, sys
+svg = open(sys.argv[1]).read()
+n = 0
+for m in re.finditer(r"<g id=\"run_[^\"]*\" class=\"node\">\n<title>[^<]*</title>\n<a xlink:title=\"([0-9]+) chunks", svg):
+    n += int(m.group(1))
+n += len(re.findall(r"<g id=\"chunk_0x", svg))
+sys.exit(not (n == int(sys.argv[2]) and int(sys.argv[3]) <= 1000))' "$WORK/big.svg" "$big_chunks" "$boxes"
+equal "one node and one head arrow per bin" "$(svg_count "$WORK/big.svg" 'bin_') $(svg_count "$WORK/big.svg" 'head_')" \
+    "$(count "$WORK/big.json" 'len(a["bins"])') $(count "$WORK/big.json" 'len(a["bins"])')"
+equal "the first 64 links of each long list are drawn" "$(svg_count "$WORK/big.svg" 'link_')" \
+    "$(count "$WORK/big.json" 'sum(min(64, len(b["chunks"]) - 1) for b in a["bins"])')"
+check "the title says the lists are cut" grep -q 'long lists: the first 64 links of each bin are drawn' "$WORK/big.svg"
+longest=$("$PY" -c 'import re, sys; print(max(len(t) for t in re.findall(r"xlink:title=\"([^\"]*)\"", open(sys.argv[1]).read())))' "$WORK/big.svg")
+check "no tooltip over 2000 characters (the longest: $longest)" test "$longest" -le 2000
+check "a bin's tooltip names its first addresses and how many more" \
+    grep -Eq 'xlink:title="unsortedbin: [0-9]+ chunks, from the head: (0x[0-9a-f]+ -&gt; ){20}\.\.\. and [0-9]+ more"' "$WORK/big.svg"
+
 rm -rf "$WORK/out2"
 if "$HEAPVIZ" -d "$WORK/out2" "$WORK/heap.json" "$WORK/notjson.json" >/dev/null 2>&1 || [[ -e $WORK/out2/step-001.svg ]]; then
     fail "-d with a bad dump among good ones draws nothing"

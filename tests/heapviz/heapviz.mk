@@ -1,6 +1,7 @@
 # tests/heapviz/heapviz.mk - `make heapviz-check`: tools/heapviz and
 # tools/dump.schema.json tested on real dumps (tests/heapviz/heapviz-check.sh).  Needs
-# Graphviz and python3-jsonschema (tests/install-deps.sh installs both).
+# python3-jsonschema, and librsvg2-bin for PNG and PDF (tests/install-deps.sh
+# installs both).
 
 .PHONY: heapviz-check
 

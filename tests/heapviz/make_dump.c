@@ -8,6 +8,11 @@
  *                             step2.json (freed, all in the unsorted bin),
  *                             step3.json (= the final heap)
  *   make_dump -m OUT.json     a heap of a few thousand chunks, most in use
+ *   make_dump -b OUT.json     a heap of the size of a real program's: 60,000
+ *                             chunks, every other one freed, then a large request:
+ *                             it consolidates the fast chunks and sorts the first
+ *                             10,000 unsorted chunks (glibc's limit per scan), so
+ *                             one small bin holds 10,000 and the unsorted bin the rest
  *   make_dump -t OUT.json     the final heap made by a second thread, in a thread
  *                             arena of its own (arena 1), main_arena nearly empty
  *   make_dump -x OUT.json     the final heap, then damaged: a loop in fastbins[0x30]
@@ -138,6 +143,18 @@ static void build_many(void)
         arenalloc_free(p[i]); /* fast */
 }
 
+/* Real programs' heaps: tens of thousands of chunks, long bin lists. */
+static void build_big(void)
+{
+    enum { N = 60000 };
+    static void *p[N];
+    for (int i = 0; i < N; i++)
+        p[i] = xmalloc(i % 4 < 2 ? 0x18 : 0x98);
+    for (int i = 1; i < N; i += 2)
+        arenalloc_free(p[i]); /* 0x20: fastbins; 0xa0: unsorted, sorted below */
+    xmalloc(0x10008);
+}
+
 static void *thread_main(void *arg)
 {
     (void)arg;
@@ -151,6 +168,9 @@ int main(int argc, char **argv)
         build_heap(argv[2]);
     } else if (argc == 3 && strcmp(argv[1], "-m") == 0) {
         build_many();
+        dump_to(argv[2]);
+    } else if (argc == 3 && strcmp(argv[1], "-b") == 0) {
+        build_big();
         dump_to(argv[2]);
     } else if (argc == 3 && strcmp(argv[1], "-t") == 0) {
         pthread_t t;
@@ -167,7 +187,7 @@ int main(int argc, char **argv)
         build_heap(NULL);
         dump_to(argv[1]);
     } else {
-        fprintf(stderr, "usage: make_dump OUT.json | -s DIR | -m OUT.json | -t OUT.json | -x OUT.json\n");
+        fprintf(stderr, "usage: make_dump OUT.json | -s DIR | -m OUT.json | -b OUT.json | -t OUT.json | -x OUT.json\n");
         return 2;
     }
     return 0;

@@ -183,7 +183,7 @@ test_flipped_byte() {
     cp "$work/known.trace" "$t"
     flip_byte "$t" 110 # inside the first block's payload (the block starts at 84)
     msg=$("$tools/arena-replay" "$t" 2>&1 >/dev/null) && { fail flipped-byte "accepted"; return; }
-    [[ $msg == "arena-replay: $t: offset 84: block checksum mismatch"* ]] ||
+    [[ $msg == "arena-replay: $t: block checksum mismatch"*"(at byte 84)" ]] ||
         { fail flipped-byte "message: $msg"; return; }
     pass "flipped-byte ($msg)"
 }
@@ -192,7 +192,7 @@ test_version() {
     local t=$work/v2.trace msg want
     cp "$work/known.trace" "$t"
     printf '\002' | dd of="$t" bs=1 seek=8 conv=notrunc status=none
-    want="arena-replay: $t: offset 8: format version 2, this build reads version 1"
+    want="arena-replay: $t: format version 2, this build reads version 1 (at byte 8)"
     msg=$("$tools/arena-replay" "$t" 2>&1 >/dev/null) && { fail version "accepted"; return; }
     [ "$msg" = "$want" ] || { fail version "message: $msg"; return; }
     pass "version (refused: $msg)"
@@ -211,15 +211,15 @@ test_bad_ids() {
     local t=$work/bad.trace msg
     bad_free_trace 020001 "$t" # free with delta 1: #1 again
     msg=$("$tools/arena-trace" dump "$t" 2>&1 >/dev/null) && { fail bad-ids "double free accepted"; return; }
-    [ "$msg" = "arena-trace: $t: offset 106: free of id #1, which is not live (already freed)" ] ||
+    [ "$msg" = "arena-trace: $t: free of id #1, which is not live (already freed) (at byte 106)" ] ||
         { fail bad-ids "message: $msg"; return; }
     bad_free_trace 020005 "$t" # delta 5: an id that never existed
     msg=$("$tools/arena-replay" "$t" 2>&1 >/dev/null) && { fail bad-ids "unknown id accepted"; return; }
-    [ "$msg" = "arena-replay: $t: offset 106: free of an id that was never allocated" ] ||
+    [ "$msg" = "arena-replay: $t: free of an id that was never allocated (at byte 106)" ] ||
         { fail bad-ids "message: $msg"; return; }
     bad_free_trace 0400 "$t" # realloc whose size runs past the payload
     msg=$("$tools/arena-replay" "$t" 2>&1 >/dev/null) && { fail bad-ids "short record accepted"; return; }
-    [ "$msg" = "arena-replay: $t: offset 106: a record runs past the end of its block" ] ||
+    [ "$msg" = "arena-replay: $t: a record runs past the end of its block (at byte 106)" ] ||
         { fail bad-ids "message: $msg"; return; }
     pass "bad-ids (double free, unknown id, short record: refused at the record's offset)"
 }
@@ -230,12 +230,18 @@ test_truncated() {
     size=$(stat -c %s "$work/ramp.trace")
     head -c $((size - 100)) "$work/ramp.trace" >"$t"
     out=$("$tools/arena-replay" "$t" 2>"$work/err") || { fail truncated "exit $?"; return; }
-    grep -q "^arena-replay: $t: offset [0-9]*: warning: the file ends inside a block" "$work/err" &&
+    grep -Eq "^arena-replay: $t: warning: the file ends inside a block \(at byte [0-9]+\): only [0-9]+ of its [0-9]+ bytes are there, so its [0-9]+ records are lost; reading the [0-9]+ whole blocks before it$" "$work/err" &&
         [ "$(wc -l <"$work/err")" = 1 ] || { fail truncated "stderr: $(cat "$work/err")"; return; }
-    local ops
+    local ops lost
     ops=$(field ops "$out")
+    lost=$(sed -n 's/.*so its \([0-9]*\) records are lost.*/\1/p' "$work/err")
     [ "$ops" -gt 0 ] && [ "$ops" -lt 50000 ] || { fail truncated "ops=$ops"; return; }
-    pass "truncated (warning, exit 0, $ops of 50000 ops replayed)"
+    # synth writes 50000 records, give or take one: what was replayed and what was lost add up
+    [ $((ops + lost)) -ge 49999 ] && [ $((ops + lost)) -le 50001 ] ||
+        { fail truncated "$ops replayed + $lost lost is not the 50000 written"; return; }
+    "$tools/arena-trace" info "$t" 2>/dev/null | grep -qx "partial block: [0-9]* bytes and $lost records lost (the recorder was stopped while writing)" ||
+        { fail truncated "info does not say what was lost"; return; }
+    pass "truncated (warning, exit 0, $ops of 50000 ops replayed, $lost said lost)"
 }
 
 test_killed() {
@@ -249,6 +255,110 @@ test_killed() {
         { fail killed "replay exit $?: $(cat "$work/err")"; return; }
     [ "$(field ops "$out")" -gt 0 ] || { fail killed "no ops: $out"; return; }
     pass "killed (SIGKILL while recording: $(field ops "$out") ops replayed)"
+}
+
+# A damaged length field is not a truncation: the file is refused, nothing is replayed.
+# Byte 6 of a block header is bit 16-23 of its length: +65536 runs past the end of
+# a small trace.  First in the first of several blocks (a whole block follows), then
+# in the last block (its checksum matches the bytes up to the end of the file).
+test_damaged_length() {
+    local t=$work/len.trace msg last
+    "$tools/arena-synth" ramp --ops 50000 -o "$work/len.orig"
+    cp "$work/len.orig" "$t"
+    flip_byte "$t" $((84 + 6))
+    msg=$("$tools/arena-replay" "$t" 2>&1 >/dev/null) && { fail damaged-length "first block: accepted"; return; }
+    [[ $msg =~ ^arena-replay:\ $t:\ block\ length\ [0-9]+\ is\ damaged:\ it\ runs\ past\ the\ end\ of\ the\ file,\ but\ a\ whole\ block\ starts\ at\ byte\ [0-9]+\ \(at\ byte\ 88\)$ ]] ||
+        { fail damaged-length "first block: $msg"; return; }
+    last=$(python3 -c 'import sys; print(open(sys.argv[1], "rb").read().rfind(b"TBLK"))' "$work/len.orig")
+    cp "$work/len.orig" "$t"
+    flip_byte "$t" $((last + 6))
+    msg=$("$tools/arena-trace" info "$t" 2>&1 >/dev/null) && { fail damaged-length "last block: accepted"; return; }
+    [[ $msg =~ ^arena-trace:\ $t:\ block\ length\ [0-9]+\ is\ damaged:\ the\ block.s\ checksum\ matches\ its\ [0-9]+\ bytes\ up\ to\ the\ end\ of\ the\ file\ \(at\ byte\ $((last + 4))\)$ ]] ||
+        { fail damaged-length "last block: $msg"; return; }
+    cp "$work/len.orig" "$t"
+    printf '\377\377\377\177' | dd of="$t" bs=1 seek=88 conv=notrunc status=none
+    msg=$("$tools/arena-replay" "$t" 2>&1 >/dev/null) && { fail damaged-length "absurd length: accepted"; return; }
+    [ "$msg" = "arena-replay: $t: block length 2147483647 is more than 16777216: damaged (at byte 88)" ] ||
+        { fail damaged-length "absurd length: $msg"; return; }
+    pass "damaged-length (refused, exit 1, told apart from a truncated file: $msg)"
+}
+
+# Not a file: a FIFO (no writer: open must not wait), a directory, nothing at all.
+# Each tool that reads a trace refuses each at once, naming it and what it is.
+test_not_a_file() {
+    local fifo=$work/fifo dir=$work/dir cmd msg status
+    mkfifo "$fifo" && mkdir -p "$dir"
+    for cmd in "arena-replay" "arena-trace info" "arena-trace dump"; do
+        msg=$(timeout 20 $tools/$cmd "$fifo" 2>&1 >/dev/null); status=$?
+        [ "$status" = 1 ] && [ "$msg" = "${cmd%% *}: $fifo: a FIFO (a pipe), not a trace file" ] ||
+            { fail not-a-file "$cmd FIFO: exit $status, $msg"; return; }
+        msg=$($tools/$cmd "$dir" 2>&1 >/dev/null); status=$?
+        [ "$status" = 1 ] && [ "$msg" = "${cmd%% *}: $dir: a directory, not a trace file" ] ||
+            { fail not-a-file "$cmd directory: exit $status, $msg"; return; }
+        msg=$($tools/$cmd "$work/nothere" 2>&1 >/dev/null); status=$?
+        [ "$status" = 1 ] && [ "$msg" = "${cmd%% *}: $work/nothere: No such file or directory" ] ||
+            { fail not-a-file "$cmd missing file: exit $status, $msg"; return; }
+    done
+    msg=$(timeout 20 "$tools/arena-synth" ramp -o "$fifo" 2>&1); status=$?
+    [ "$status" = 1 ] && [ "$msg" = "arena-synth: $fifo: a FIFO with no reader" ] ||
+        { fail not-a-file "synth -o FIFO: exit $status, $msg"; return; }
+    msg=$("$tools/arena-synth" ramp -o "$dir" 2>&1); status=$?
+    [ "$status" = 1 ] && [ "$msg" = "arena-synth: $dir: a directory, not a file to write to" ] ||
+        { fail not-a-file "synth -o directory: exit $status, $msg"; return; }
+    msg=$(timeout 20 "$tools/arena-replay" --data "$fifo" "$work/known.trace" 2>&1 >/dev/null); status=$?
+    [ "$status" = 1 ] && [ "$msg" = "arena-replay: $fifo: a FIFO with no reader" ] ||
+        { fail not-a-file "replay --data FIFO: exit $status, $msg"; return; }
+    pass "not-a-file (FIFO, directory, missing: refused at once by replay, info, dump, synth -o, --data)"
+}
+
+# Numbers on the command line: negative or absurd values are refused, never wrapped.
+test_bad_numbers() {
+    local arg msg status
+    for arg in -5 0 1000000001 18446744073709551616 12x ""; do
+        msg=$(timeout 20 "$tools/arena-synth" ramp --ops "$arg" -o "$work/never.trace" 2>&1); status=$?
+        [ "$status" = 2 ] && [ "$msg" = "arena-synth: --ops $arg: expected a number from 1 to 1000000000" ] ||
+            { fail bad-numbers "--ops '$arg': exit $status, $msg"; return; }
+    done
+    [ -e "$work/never.trace" ] && { fail bad-numbers "a trace was written"; return; }
+    msg=$("$tools/arena-synth" ramp --seed -1 -o "$work/never.trace" 2>&1); status=$?
+    [ "$status" = 2 ] && [[ $msg == "arena-synth: --seed -1: expected a number from 0 to "* ]] ||
+        { fail bad-numbers "--seed -1: exit $status, $msg"; return; }
+    for arg in -1 99999999999; do
+        msg=$("$tools/arena-replay" --samples "$arg" "$work/known.trace" 2>&1 >/dev/null); status=$?
+        [ "$status" = 2 ] && [[ $msg == "arena-replay: --samples $arg: expected 0 to 10000000"* ]] ||
+            { fail bad-numbers "--samples $arg: exit $status, $msg"; return; }
+    done
+    pass "bad-numbers (--ops -5, 0, 10^9+1, 2^64, 12x, empty; --seed -1; --samples -1, 10^11: refused, exit 2)"
+}
+
+# Time with many threads: each thread's sampling is its own, so the replay's time
+# is never more than the process lived, and every sample's ns is within the replay.
+test_thread_time() {
+    local t=$work/many-threads.trace out time_s wall
+    python3 -c 'import struct, sys, zlib
+n = int(sys.argv[2])
+def varint(v):
+    b = b""
+    while v >= 0x80:
+        b += bytes([v & 0x7f | 0x80]); v >>= 7
+    return b + bytes([v])
+# thread t: malloc(64 + t) = #t+1, then each frees its own block
+payload = b"".join(bytes([1]) + varint(t) + varint(64 + t) for t in range(n))
+payload += b"".join(bytes([2]) + varint(t) + varint(n - t) for t in range(n))
+head = b"ARENATRC" + struct.pack("<III", 1, 84, 0) + b"threads".ljust(64, b"\0")
+block = struct.pack("<IIII", 0x4b4c4254, len(payload), 2 * n, zlib.crc32(payload)) + payload
+open(sys.argv[1], "wb").write(head + block)' "$t" 300
+    local start=$EPOCHREALTIME
+    out=$("$tools/arena-replay" --allocator arenalloc --samples 100000 --data "$work/mt.tsv" "$t" 2>"$work/err") ||
+        { fail thread-time "exit $?: $(cat "$work/err")"; return; }
+    wall=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')
+    time_s=$(field time_s "$out")
+    [ "$(field threads "$out")" = 300 ] && [ "$(field ops "$out")" = 600 ] || { fail thread-time "$out"; return; }
+    awk -v t="$time_s" -v w="$wall" 'BEGIN { exit !(t >= 0 && t <= w) }' ||
+        { fail thread-time "time_s=$time_s, but the replay process lived $wall s"; return; }
+    awk -F'\t' -v t="$time_s" '!/^#/ && ($5 < 0 || $5 > t * 1e9 + 1e5) { print; bad = 1 } END { exit bad }' \
+        "$work/mt.tsv" >"$work/why" || { fail thread-time "samples outside the replay: $(head -3 "$work/why")"; return; }
+    pass "thread-time (300 threads, 600 samples: time_s=$time_s <= ${wall} s wall, every sample within it)"
 }
 
 # ---- the replayer's NULL handling, synthetic workloads ----------------------------------
@@ -284,7 +394,7 @@ test_synth() {
 }
 
 for t in round_trip info summary_format live_curve other_allocators threads fork flipped_byte \
-         version bad_ids truncated killed null synth; do
+         version bad_ids truncated damaged_length not_a_file bad_numbers thread_time killed null synth; do
     "test_$t"
 done
 echo "$passed passed, $failed failed"

@@ -1,5 +1,5 @@
 /*
- * bins.c - the bins, one call at a time (deck 20-bins).
+ * bin_walk.c - the bins, one call at a time (deck 20-bins).
  *
  * Fills every kind of bin with a few frees, then makes one malloc that has to
  * sort the unsorted bin and split a chunk, and one free that merges; the heap is
