@@ -16,6 +16,20 @@
  *               (or one left by an exited thread), and it blocks on that arena's
  *               lock from then on.
  *
+ * Frees from other threads.  free(p) must lock the arena p came from, which
+ * is often not the freeing thread's own (a server answers on one thread what
+ * another allocated).  If the owner's trylock failed on such a free, trylock
+ * would make the owner leave its arena, usually for the freeing thread's arena;
+ * there the two contend for real, one of them leaves again, and the threads
+ * chase each other round the ring: a larson-style run (every object freed by
+ * the other thread) spent most of its time switching arenas.  So a free takes
+ * the lock of an arena that is not its thread's as a visitor (os.h,
+ * arena_lock_for_free), and a thread that finds its arena merely visited waits
+ * the short visit out instead of leaving (arena_get's os_lock_unless_used).
+ * Only a thread that allocates from the same arena counts as contention; so
+ * the model holds: arenas appear where threads contend for one, and a thread
+ * stays where it is while only frees come by.
+ *
  * Either way the number of arenas is capped (M_ARENA_MAX, else 8 per core once
  * more than M_ARENA_TEST exist); past the cap a thread takes the next arena in
  * round-robin order and waits for its lock (reused_arena).

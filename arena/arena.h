@@ -26,7 +26,10 @@ enum arena_policy {
 extern enum arena_policy arena_policy;
 
 /* Returns an arena for a request of about `size` bytes, locked.  Slow paths
-   (contention, a thread's first call) are in arena_get2, in arena.c. */
+   (contention, a thread's first call) are in arena_get2, in arena.c.  Under
+   trylock, a thread stays on its arena while nobody else allocates from it: a
+   free from another thread (a visit, arena_lock_for_free) is waited out, not
+   taken for contention (arena.c says why). */
 mstate arena_get2(size_t size, mstate avoid_arena);
 
 static inline mstate arena_get(size_t size)
@@ -37,13 +40,33 @@ static inline mstate arena_get(size_t size)
             os_lock(&a->mutex);
             return a;
         }
-        if (os_trylock(&a->mutex))
+        if (os_lock_unless_used(&a->mutex))
             return a;
     }
     return arena_get2(size, NULL);
 }
 
+/* Locks av to free one of its chunks: as its user if it is this thread's arena,
+   else as a visitor, which the arena's own threads wait for (arena_get). */
+static inline void arena_lock_for_free(mstate av)
+{
+    if (av == thread_arena)
+        os_lock(&av->mutex);
+    else
+        os_lock_as_visitor(&av->mutex);
+}
+
 static inline void arena_unlock(mstate av) { os_unlock(&av->mutex); }
+
+/* glibc's SINGLE_THREAD_P.  While the process has one thread, nobody else can
+   hold an arena's lock or want it, so malloc, free, calloc, realloc and the
+   aligned allocators take no lock at all: they allocate from main_arena (free
+   goes to the chunk's own arena), and a request that fails is not tried again
+   in another arena, since there is no contention to escape.  Asked once per
+   call: a call that began without the lock cannot be overtaken, because only
+   this thread can start a second one, and not from inside malloc.  Once a
+   second thread has existed the answer stays false, and every call locks. */
+static inline bool single_thread_p(void) { return os_single_threaded(); }
 
 /* The next arena in the ring.  Arenas are only ever added, and a new one is
    published with a release store, so the ring can be walked without list_lock. */

@@ -30,6 +30,11 @@ void *arenalloc_malloc(size_t bytes)
     if (stomp_active())
         return stomp_malloc(bytes, 0);
     maybe_init_tcache();
+    if (single_thread_p()) {
+        void *victim = _int_malloc(&main_arena, bytes);
+        debug_check_heap();
+        return victim;
+    }
     mstate av = arena_get(bytes);
     void *victim = _int_malloc(av, bytes);
     if (victim == NULL) { /* out of memory in this arena: one more try elsewhere */
@@ -41,6 +46,18 @@ void *arenalloc_malloc(size_t bytes)
     return victim;
 }
 
+/* _int_free with av's lock held, unless the process has one thread. */
+static void free_in_arena(mstate av, mchunkptr p)
+{
+    if (single_thread_p()) {
+        _int_free(av, p);
+        return;
+    }
+    arena_lock_for_free(av);
+    _int_free(av, p);
+    arena_unlock(av);
+}
+
 void arenalloc_free(void *mem)
 {
     if (mem == NULL)
@@ -50,20 +67,21 @@ void arenalloc_free(void *mem)
     if (stomp_free(mem))
         return;
 
-    /* free() must not change errno, and munmap could. */
-    int err = errno;
+    /* free() must not change errno.  Giving memory back to the OS keeps it
+       (os.h), so only a thread's first call, which allocates the cache's
+       structure and may run out of memory doing so, saves it. */
     mchunkptr p = mem2chunk(mem);
     if (chunk_is_mmapped(p)) {
         mmap_threshold_after_free(p);
         munmap_chunk(p);
     } else {
-        maybe_init_tcache();
-        mstate av = arena_for_chunk(p);
-        os_lock(&av->mutex);
-        _int_free(av, p);
-        arena_unlock(av);
+        if (tcache == NULL) {
+            int err = errno;
+            maybe_init_tcache();
+            errno = err;
+        }
+        free_in_arena(arena_for_chunk(p), p);
     }
-    errno = err;
     debug_check_heap();
 }
 
@@ -110,18 +128,21 @@ void *arenalloc_calloc(size_t n, size_t elem_size)
     if (stomp_active()) /* fresh pages: already zero */
         return stomp_malloc(bytes, 0);
     maybe_init_tcache();
-    mstate av = arena_get(bytes);
+    bool single = single_thread_p();
+    mstate av = single ? &main_arena : arena_get(bytes);
 
     mchunkptr oldtop = av->top;
     INTERNAL_SIZE_T oldtopsize = top_size_maybe_used(av);
     void *mem = _int_malloc(av, bytes);
-    if (mem == NULL) {
-        av = arena_get_retry(av, bytes);
-        oldtop = av->top;
-        oldtopsize = top_size_maybe_used(av);
-        mem = _int_malloc(av, bytes);
+    if (!single) {
+        if (mem == NULL) {
+            av = arena_get_retry(av, bytes);
+            oldtop = av->top;
+            oldtopsize = top_size_maybe_used(av);
+            mem = _int_malloc(av, bytes);
+        }
+        arena_unlock(av);
     }
-    arena_unlock(av);
     if (mem == NULL)
         return NULL;
 
@@ -179,6 +200,11 @@ void *arenalloc_realloc(void *oldmem, size_t bytes)
 
     maybe_init_tcache();
     mstate av = arena_for_chunk(oldp);
+    if (single_thread_p()) { /* _int_realloc already tried everything main_arena can */
+        void *newp = _int_realloc(av, oldp, oldsize, nb);
+        debug_check_heap();
+        return newp;
+    }
     os_lock(&av->mutex);
     void *newp = _int_realloc(av, oldp, oldsize, nb);
     arena_unlock(av);
@@ -186,9 +212,7 @@ void *arenalloc_realloc(void *oldmem, size_t bytes)
         newp = arenalloc_malloc(bytes);
         if (newp != NULL) {
             memcpy(newp, oldmem, memsize(oldp));
-            os_lock(&av->mutex);
-            _int_free(av, oldp);
-            arena_unlock(av);
+            free_in_arena(av, oldp);
         }
     }
     debug_check_heap();

@@ -44,6 +44,11 @@ static void *_mid_memalign(size_t alignment, size_t bytes)
     malloc_ensure_init();
     if (stomp_active())
         return stomp_malloc(bytes, alignment);
+    if (single_thread_p()) { /* no lock, no retry: see arena.h */
+        void *p = _int_memalign(&main_arena, alignment, bytes);
+        debug_check_heap();
+        return p;
+    }
     mstate av = arena_get(bytes + alignment + MINSIZE);
     void *p = _int_memalign(av, alignment, bytes);
     if (p == NULL) {

@@ -13,11 +13,15 @@
  */
 #include "syscall/os.h"
 
+#include <errno.h>
 #include <unistd.h>
 
 void *os_morecore(intptr_t increment)
 {
-    /* sbrk reports failure as (void *)-1, os.h as NULL. */
+    /* sbrk reports failure as (void *)-1, os.h as NULL; a shrink keeps errno. */
+    int saved_errno = errno;
     void *old_end = sbrk(increment);
+    if (increment < 0)
+        errno = saved_errno;
     return old_end == (void *)-1 ? NULL : old_end;
 }

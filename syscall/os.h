@@ -19,7 +19,11 @@
  *
  * Every function reports failure by its return value and never aborts: the
  * allocator decides what a failure means (usually: try another way, or return NULL
- * with errno ENOMEM).
+ * with errno ENOMEM).  The functions that give memory back (os_decommit,
+ * os_discard, os_release, os_morecore with a negative increment) leave errno as
+ * it was, even when they fail: free calls them, and free must not change errno.
+ * So free need not save errno on every call, only the rare path that reaches
+ * the OS does.
  */
 #ifndef ARENALLOC_SYSCALL_OS_H
 #define ARENALLOC_SYSCALL_OS_H
@@ -135,6 +139,19 @@ void os_lock(os_lock_t *lock);
 bool os_trylock(os_lock_t *lock); /* true when the lock was taken; never waits */
 void os_unlock(os_lock_t *lock);
 
+/* A thread can take a lock as a visitor: for a short job on something it does
+   not otherwise use (free of a chunk of another thread's arena).  It excludes
+   everyone exactly as os_lock does, and os_unlock releases it; but the lock
+   says it is held by a visitor, so that its regular user can wait for the
+   visit to end instead of treating it as a rival (arena.h's arena_get).
+   os_lock_unless_used takes the lock when it is free or only visited, waiting
+   for the visitor if need be, and returns false at once, without waiting, when
+   another thread holds it as a user (os_lock, os_trylock).  Where the lock
+   cannot carry the mark (Windows's SRWLOCK) a visitor is a user, and
+   os_lock_unless_used is os_trylock. */
+void os_lock_as_visitor(os_lock_t *lock);
+bool os_lock_unless_used(os_lock_t *lock);
+
 /* ---- threads ---------------------------------------------------------------- */
 
 /* Storage class of a per-thread variable (the thread's arena).  The library is
@@ -153,8 +170,16 @@ bool os_thread_exit_hook(void (*fn)(void));
 void os_thread_exit_arm(void);
 
 /* True while the process has never had a second thread (glibc keeps this
-   flag; where it is unknown, false).  Fork needs no locks then. */
+   flag; where it is unknown, false).  Fork needs no locks then, nor does
+   malloc (arena.h's single_thread_p).  malloc asks on every call, so with
+   glibc the answer is inline: one load of the C library's own flag, which its
+   pthread_create clears before a second thread can run. */
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
+#include <sys/single_threaded.h>
+static inline bool os_single_threaded(void) { return __libc_single_threaded; }
+#else
 bool os_single_threaded(void);
+#endif
 
 /* The number of processors online (at least 1). */
 int os_ncpus(void);

@@ -29,9 +29,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
-#include <sys/single_threaded.h>
-#endif
 
 #if defined(__linux__)
 #include <linux/futex.h>
@@ -143,7 +140,10 @@ bool os_decommit(void *addr, size_t size)
        call - what decommit means on Windows, and what glibc's shrink_heap does
        under strict overcommit for the same reason.  The addresses never stop being ours: MAP_FIXED
        replaces the mapping in place. */
-    return reserve_at(addr, size, MAP_FIXED) == addr;
+    int saved_errno = errno; /* os.h: giving back keeps errno */
+    bool done = reserve_at(addr, size, MAP_FIXED) == addr;
+    errno = saved_errno;
+    return done;
 }
 
 bool os_discard(void *addr, size_t size)
@@ -151,12 +151,18 @@ bool os_discard(void *addr, size_t size)
     /* Not posix_madvise: glibc implements POSIX_MADV_DONTNEED as a no-op,
        because POSIX promises the contents survive.  Linux's MADV_DONTNEED frees
        the pages at once and refills them with zeros on the next touch. */
-    return madvise(addr, size, MADV_DONTNEED) == 0;
+    int saved_errno = errno;
+    bool done = madvise(addr, size, MADV_DONTNEED) == 0;
+    errno = saved_errno;
+    return done;
 }
 
 bool os_release(void *addr, size_t size)
 {
-    return munmap(addr, size) == 0;
+    int saved_errno = errno;
+    bool done = munmap(addr, size) == 0;
+    errno = saved_errno;
+    return done;
 }
 
 void *os_remap(void *addr, size_t old_size, size_t new_size)
@@ -177,19 +183,34 @@ void *os_remap(void *addr, size_t old_size, size_t new_size)
 /* ---- locks ---------------------------------------------------------------- */
 
 /*
- * A three-state mutex in the style of Ulrich Drepper's "Futexes Are Tricky":
+ * A mutex in the style of Ulrich Drepper's "Futexes Are Tricky", whose word also
+ * says what kind of thread holds it:
  *
  *   0  free
- *   1  locked, nobody waiting          unlock only has to store 0
- *   2  locked, maybe someone waiting   unlock must also wake one waiter
+ *   1  held by a user, nobody waiting           unlock only has to store 0
+ *   2  held by a user, maybe someone waiting    unlock must also wake one waiter
+ *   3  held by a visitor, nobody waiting        (os_lock_as_visitor)
+ *   4  held by a visitor, maybe someone waiting
  *
  * Locking and unlocking an uncontended lock is one atomic instruction each and
  * no system call; the kernel is entered only to sleep, or to wake a sleeper.
+ * A waiter stores its kind's "maybe someone waiting" value before it sleeps, so
+ * the holder's unlock knows to wake someone; the exchange that stores it also
+ * takes the lock if it was freed meanwhile (the lock is then left marked
+ * "waiting" even if nobody else waits, which costs one needless wake-up and is
+ * never wrong).  A user waiting behind a visitor overwrites 3 with 2: the mark
+ * is a hint, lost in that case, never needed for correctness.
  *
  * os_lock_t is a plain int (so struct malloc_state keeps glibc's layout), not an
  * _Atomic int, hence the __atomic builtins, which work on ordinary objects.
  */
-enum { LOCK_FREE = 0, LOCK_TAKEN = 1, LOCK_CONTENDED = 2 };
+enum {
+    LOCK_FREE = 0,
+    LOCK_TAKEN = 1,
+    LOCK_CONTENDED = 2,
+    LOCK_VISITED = 3,
+    LOCK_VISITED_CONTENDED = 4,
+};
 
 #if defined(__linux__)
 /* A successful malloc must leave errno as the caller had it, and FUTEX_WAIT
@@ -201,12 +222,13 @@ static inline void futex(os_lock_t *lock, int op, int value)
     errno = saved_errno;
 }
 
-/* Sleeps unless *lock is no longer LOCK_CONTENDED; the kernel checks that and
-   goes to sleep as one step, so a wake between our check and our sleep is not
-   lost.  May return early (signal, spurious wake-up): callers loop. */
-static inline void wait_while_contended(os_lock_t *lock)
+/* Sleeps unless *lock is no longer `waiting`; the kernel checks that and goes to
+   sleep as one step, so a wake between our check and our sleep is not lost.
+   May return early (signal, spurious wake-up, another waiter's mark): callers
+   loop. */
+static inline void wait_while(os_lock_t *lock, int waiting)
 {
-    futex(lock, FUTEX_WAIT_PRIVATE, LOCK_CONTENDED);
+    futex(lock, FUTEX_WAIT_PRIVATE, waiting);
 }
 
 static inline void wake_one_waiter(os_lock_t *lock)
@@ -216,9 +238,10 @@ static inline void wake_one_waiter(os_lock_t *lock)
 #else
 /* Without a futex there is nothing to sleep on: a waiter gives up its time slice
    and tries again, and so nobody needs waking. */
-static inline void wait_while_contended(os_lock_t *lock)
+static inline void wait_while(os_lock_t *lock, int waiting)
 {
     (void)lock;
+    (void)waiting;
     sched_yield();
 }
 
@@ -233,29 +256,66 @@ void os_lock_init(os_lock_t *lock)
     __atomic_store_n(lock, LOCK_FREE, __ATOMIC_RELAXED);
 }
 
-bool os_trylock(os_lock_t *lock)
+static inline bool take_if_free(os_lock_t *lock, int as)
 {
     int expected = LOCK_FREE;
-    return __atomic_compare_exchange_n(lock, &expected, LOCK_TAKEN, false, __ATOMIC_ACQUIRE,
-                                       __ATOMIC_RELAXED);
+    return __atomic_compare_exchange_n(lock, &expected, as, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
+
+/* The contended path of both kinds: announce a waiter, sleep, try again. */
+static void wait_and_take(os_lock_t *lock, int waiting)
+{
+    while (__atomic_exchange_n(lock, waiting, __ATOMIC_ACQUIRE) != LOCK_FREE)
+        wait_while(lock, waiting);
+}
+
+bool os_trylock(os_lock_t *lock) { return take_if_free(lock, LOCK_TAKEN); }
 
 void os_lock(os_lock_t *lock)
 {
-    if (os_trylock(lock))
-        return;
-    /* Contended.  Announce a waiter by storing 2 before sleeping, so the holder's
-       unlock knows to wake someone.  The exchange also takes the lock if it was
-       freed meanwhile (it returned 0); the lock is then left at 2 even if nobody
-       else waits, which costs one needless wake-up and is never wrong. */
-    while (__atomic_exchange_n(lock, LOCK_CONTENDED, __ATOMIC_ACQUIRE) != LOCK_FREE)
-        wait_while_contended(lock);
+    if (!take_if_free(lock, LOCK_TAKEN))
+        wait_and_take(lock, LOCK_CONTENDED);
+}
+
+void os_lock_as_visitor(os_lock_t *lock)
+{
+    if (!take_if_free(lock, LOCK_VISITED))
+        wait_and_take(lock, LOCK_VISITED_CONTENDED);
 }
 
 void os_unlock(os_lock_t *lock)
 {
-    if (__atomic_exchange_n(lock, LOCK_FREE, __ATOMIC_RELEASE) == LOCK_CONTENDED)
+    int was = __atomic_exchange_n(lock, LOCK_FREE, __ATOMIC_RELEASE);
+    if (was == LOCK_CONTENDED || was == LOCK_VISITED_CONTENDED)
         wake_one_waiter(lock);
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+bool os_lock_unless_used(os_lock_t *lock)
+{
+    /* A visit is a few hundred instructions: spin through it; sleep only when
+       the visitor seems to have lost its processor. */
+    for (int spins = 0;; spins++) {
+        int now = __atomic_load_n(lock, __ATOMIC_RELAXED);
+        if (now == LOCK_FREE) {
+            if (take_if_free(lock, LOCK_TAKEN))
+                return true;
+        } else if (now == LOCK_VISITED || now == LOCK_VISITED_CONTENDED) {
+            if (spins >= 200) {
+                os_lock(lock);
+                return true;
+            }
+            cpu_relax();
+        } else {
+            return false; /* a user has it */
+        }
+    }
 }
 
 /* ---- threads ---------------------------------------------------------------- */
@@ -280,14 +340,10 @@ bool os_thread_exit_hook(void (*fn)(void))
 
 void os_thread_exit_arm(void) { pthread_setspecific(exit_key, (void *)1); }
 
-bool os_single_threaded(void)
-{
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
-    return __libc_single_threaded;
-#else
-    return false;
+/* With glibc 2.32 and later, os.h reads the flag inline. */
+#if !(defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32))
+bool os_single_threaded(void) { return false; }
 #endif
-}
 
 int os_ncpus(void)
 {

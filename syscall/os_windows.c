@@ -377,6 +377,11 @@ void os_lock(os_lock_t *lock) { AcquireSRWLockExclusive(srw(lock)); }
 
 void os_unlock(os_lock_t *lock) { ReleaseSRWLockExclusive(srw(lock)); }
 
+/* An SRWLOCK cannot say who holds it: a visitor is an ordinary holder. */
+void os_lock_as_visitor(os_lock_t *lock) { os_lock(lock); }
+
+bool os_lock_unless_used(os_lock_t *lock) { return os_trylock(lock); }
+
 /* ---- threads ---------------------------------------------------------------- */
 
 /* A fiber-local storage slot whose value is only a flag: its callback is the

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install-deps.sh - installs what `make check` needs on a Debian machine, only
 # what is missing.  Needs root (or sudo) only when something is missing.
-# `install-deps.sh demo` installs what `make demo` needs instead,
+# `install-deps.sh demo` installs what `make demo` needs instead (`bench`: the
+# same and GNU time, for `make bench`),
 # `install-deps.sh windows` what `make wincheck` needs: the mingw-w64 cross
 # compiler and Wine (64-bit; no display needed), and `install-deps.sh slides`
 # what `make slides` needs: Node and npm (for Marp CLI, which slides/package.json
@@ -44,9 +45,13 @@ mode=${1:-check}
 if [[ $mode == check ]]; then
     needs+=("${other_allocators[@]}")
 fi
-if [[ $mode == demo ]]; then
+if [[ $mode == demo || $mode == bench ]]; then
     needs=("cc:gcc" "/usr/include/stdio.h:libc6-dev" "make:make" "xz:xz-utils" "gnuplot:gnuplot-nox"
            "${other_allocators[@]}")
+fi
+# make bench (and its smoke run in make check) reads peak RSS from GNU time.
+if [[ $mode == bench || $mode == check ]]; then
+    needs+=("/usr/bin/time:time")
 fi
 
 if [[ $mode == slides ]]; then

@@ -6,7 +6,9 @@
  * (NON_MAIN_ARENA, the 1 MiB mask, heap_info->ar_ptr); the per-thread policy; the
  * cap on arenas (mallopt and MALLOC_ARENA_MAX); arenas left by exited threads are
  * reused; a thread arena chains heaps and drops them again; fork from a process
- * whose threads are busy in the allocator.
+ * whose threads are busy in the allocator; a process with one thread takes no
+ * lock and never leaves main_arena; frees from other threads do not make a
+ * thread leave its arena (trylock).
  *
  * Each test runs in a process of its own (Check's fork mode), in which the
  * allocator starts uninitialised: the tests that set environment variables before
@@ -917,6 +919,196 @@ END_TEST
 START_TEST(test_fork_while_thread_checks_heap) { fork_while_busy(true); }
 END_TEST
 
+/* ---- one thread: no locks (glibc's SINGLE_THREAD_P) --------------------------------- */
+
+static void *no_op_thread(void *arg) { return arg; }
+
+/* While the process has one thread, malloc and free take no arena lock: with
+   main_arena's lock held by this very thread, they still work on main_arena (a
+   locking malloc would find main_arena busy and make a new arena; a locking free
+   would wait for ever).  Once a second thread has existed, they lock: malloc
+   then treats the held lock as contention and moves to an arena of its own.
+   Default build only: in the DEBUG build every call runs the heap checker,
+   which takes each arena's lock, here already held. */
+START_TEST(test_single_thread_takes_no_lock)
+{
+    ck_assert_msg(os_single_threaded(), "the process already had threads (CK_FORK=no?)");
+    void *first = arenalloc_malloc(100); /* initialises, outside the held lock */
+    os_lock(&main_arena.mutex);
+    void *p = arenalloc_malloc(200);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_ptr_eq(arena_for_chunk(mem2chunk(p)), &main_arena);
+    arenalloc_free(p);
+    os_unlock(&main_arena.mutex);
+    ck_assert_uint_eq(arena_count(), 1);
+
+    pthread_t t;
+    start_thread(&t, no_op_thread, NULL);
+    join_thread(t);
+    ck_assert(!os_single_threaded());
+    os_lock(&main_arena.mutex);
+    void *q = arenalloc_malloc(200);
+    os_unlock(&main_arena.mutex);
+    ck_assert_ptr_nonnull(q);
+    ck_assert_msg(arena_for_chunk(mem2chunk(q)) != &main_arena, "malloc used main_arena without its lock");
+    ck_assert_uint_eq(arena_count(), 2);
+    arenalloc_free(q);
+    arenalloc_free(first);
+}
+END_TEST
+
+/* glibc never retries a failed request in a single-threaded process: after
+   malloc(1); malloc(huge); malloc(24) the last block still comes from
+   main_arena, right after the first, and no arena was made. */
+START_TEST(test_single_thread_failed_request_stays_on_main)
+{
+    ck_assert_msg(os_single_threaded(), "the process already had threads (CK_FORK=no?)");
+    char *a = arenalloc_malloc(1);
+    errno = 0;
+    void *huge = arenalloc_malloc((size_t)1 << 46);
+    ck_assert_ptr_null(huge);
+    ck_assert_int_eq(errno, ENOMEM);
+    char *b = arenalloc_malloc(24);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_ptr_eq(arena_for_chunk(mem2chunk(b)), &main_arena);
+    ck_assert_ptr_eq(thread_arena, &main_arena);
+    ck_assert_uint_eq(arena_count(), 1);
+    ck_assert_ptr_eq(b, a + 0x20); /* the next chunk of main_arena's top */
+
+    /* The same for calloc, memalign and realloc. */
+    ck_assert_ptr_null(arenalloc_calloc((size_t)1 << 23, (size_t)1 << 23));
+    ck_assert_ptr_null(arenalloc_memalign(64, (size_t)1 << 46));
+    ck_assert_ptr_null(arenalloc_realloc(b, (size_t)1 << 46));
+    ck_assert_ptr_eq(thread_arena, &main_arena);
+    ck_assert_uint_eq(arena_count(), 1);
+    arenalloc_free(a);
+    arenalloc_free(b);
+}
+END_TEST
+
+/* ---- frees from other threads: visits, not contention ------------------------------ */
+
+struct holder {
+    pthread_t thread;
+    bool as_visitor;            /* os_lock_as_visitor, else os_lock */
+    pthread_barrier_t *holding; /* met once the lock is held */
+};
+
+/* Holds main_arena's lock, as a free from another thread would (a visitor) or
+   as a thread allocating from it would (a user), for long enough that the
+   test's malloc arrives while it is held, then lets go. */
+static void *main_arena_holder_thread(void *arg)
+{
+    struct holder *h = arg;
+    if (h->as_visitor)
+        os_lock_as_visitor(&main_arena.mutex);
+    else
+        os_lock(&main_arena.mutex);
+    pthread_barrier_wait(h->holding);
+    nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+    os_unlock(&main_arena.mutex);
+    return NULL;
+}
+
+/* Where a malloc goes while another thread holds main_arena, this thread's arena. */
+static mstate arena_of_malloc_while_held(bool as_visitor)
+{
+    pthread_barrier_t holding;
+    ck_assert_int_eq(pthread_barrier_init(&holding, NULL, 2), 0);
+    struct holder h = {.as_visitor = as_visitor, .holding = &holding};
+    start_thread(&h.thread, main_arena_holder_thread, &h);
+    pthread_barrier_wait(&holding);
+    void *p = arenalloc_malloc(64);
+    join_thread(h.thread);
+    pthread_barrier_destroy(&holding);
+    ck_assert_ptr_nonnull(p);
+    mstate av = arena_for_chunk(mem2chunk(p));
+    ck_assert_ptr_eq(av, thread_arena);
+    arenalloc_free(p);
+    return av;
+}
+
+/* trylock: a thread whose arena is held by a visitor (a free from another
+   thread) waits and stays; held by a user (a thread allocating), it moves. */
+START_TEST(test_visited_arena_is_waited_for)
+{
+    void *first = arenalloc_malloc(16); /* this thread's arena: main_arena */
+    ck_assert_ptr_eq(thread_arena, &main_arena);
+    ck_assert_ptr_eq(arena_of_malloc_while_held(true), &main_arena);
+    ck_assert_uint_eq(arena_count(), 1);
+    ck_assert_ptr_ne(arena_of_malloc_while_held(false), &main_arena);
+    ck_assert_uint_eq(arena_count(), 2);
+    arenalloc_free(first);
+    check_ring();
+}
+END_TEST
+
+/* Two threads that free each other's blocks (a server answering on one thread
+   what another allocated), both allocating all the time.  Each thread changes
+   arena at most once (the split, when they first contend on main_arena); the
+   frees it receives never drive it away. */
+enum { SWAP_SLOTS = 256 };
+static void *swap_slots[2][SWAP_SLOTS];
+static pthread_barrier_t swap_round;
+
+struct swapper {
+    pthread_t thread;
+    int index;
+    long rounds;
+    long changes;  /* times its arena changed */
+    long bad;      /* blocks that did not hold their pattern */
+    mstate last;
+};
+
+static void *swapper_thread(void *arg)
+{
+    struct swapper *w = arg;
+    for (long r = 0; r < w->rounds; r++) {
+        void **half = swap_slots[(w->index + r) % 2]; /* the other thread's blocks of the last round */
+        for (int i = 0; i < SWAP_SLOTS; i++) {
+            if (half[i] != NULL) {
+                if (*(long *)half[i] != r - 1)
+                    w->bad++;
+                arenalloc_free(half[i]);
+            }
+            half[i] = arenalloc_malloc(32 + (size_t)i % 64);
+            if (half[i] == NULL) {
+                w->bad++;
+                continue;
+            }
+            *(long *)half[i] = r;
+            if (thread_arena != w->last && w->last != NULL)
+                w->changes++;
+            w->last = thread_arena;
+        }
+        pthread_barrier_wait(&swap_round);
+    }
+    return NULL;
+}
+
+START_TEST(test_cross_thread_frees_do_not_move_threads)
+{
+    struct swapper w[2];
+    ck_assert_int_eq(pthread_barrier_init(&swap_round, NULL, 2), 0);
+    for (int i = 0; i < 2; i++) {
+        w[i] = (struct swapper){.index = i, .rounds = contention_ops() / 1000 + 2};
+        start_thread(&w[i].thread, swapper_thread, &w[i]);
+    }
+    for (int i = 0; i < 2; i++)
+        join_thread(w[i].thread);
+    pthread_barrier_destroy(&swap_round);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_msg(w[i].bad == 0, "thread %d: %ld blocks lost their contents", i, w[i].bad);
+        ck_assert_msg(w[i].changes <= 1, "thread %d changed arena %ld times", i, w[i].changes);
+    }
+    ck_assert_uint_le(arena_count(), 2);
+    for (int h = 0; h < 2; h++)
+        for (int i = 0; i < SWAP_SLOTS; i++)
+            arenalloc_free(swap_slots[h][i]);
+    check_ring();
+}
+END_TEST
+
 Suite *arenas_suite(void)
 {
     Suite *s = suite_create("arenas");
@@ -956,6 +1148,17 @@ Suite *arenas_suite(void)
     tc = tcase_create("heaps");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_heap_growth_and_trim);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("visits");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_visited_arena_is_waited_for);
+    tcase_add_test(tc, test_cross_thread_frees_do_not_move_threads);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("single_thread");
+    tcase_add_test(tc, test_single_thread_takes_no_lock);
+    tcase_add_test(tc, test_single_thread_failed_request_stays_on_main);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("fork");
