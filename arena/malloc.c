@@ -1,9 +1,10 @@
 /*
  * malloc.c - the public entry points: malloc, free, calloc, realloc.
  *
- * Each is glibc's __libc_* function of the same name: check the arguments, pick
- * and lock an arena, call the arena-level algorithm in bins/ (_int_malloc,
- * _int_free, _int_realloc), unlock.  Chunks with a mapping of their own bypass the
+ * Each is glibc's __libc_* function of the same name: check the arguments, try
+ * the thread's cache (malloc and free only; arena/tcache.h), pick and lock an
+ * arena, call the arena-level algorithm in bins/ (_int_malloc, _int_free,
+ * _int_realloc), unlock.  Chunks with a mapping of their own bypass the
  * arenas entirely.  Step into any of them from a debugger and the next frame is
  * the algorithm itself.
  */
@@ -27,7 +28,21 @@ void *arenalloc_malloc(size_t bytes)
     malloc_ensure_init();
     if (stomp_active())
         return stomp_malloc(bytes, 0);
+
+    /* The thread's cache first: no arena, no lock. */
+    size_t tbytes = checked_request2size(bytes);
+    if (tbytes == 0) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    size_t tc_idx = csize2tidx(tbytes);
     maybe_init_tcache();
+    if (tc_idx < mp_.tcache_bins && tcache != NULL && tcache->counts[tc_idx] > 0) {
+        void *cached = tcache_get(tc_idx);
+        debug_check_heap();
+        return cached;
+    }
+
     mstate av = arena_get(bytes);
     void *victim = _int_malloc(av, bytes);
     if (victim == NULL) { /* out of memory in this arena: one more try elsewhere */
@@ -56,10 +71,7 @@ void arenalloc_free(void *mem)
         munmap_chunk(p);
     } else {
         maybe_init_tcache();
-        mstate av = arena_for_chunk(p);
-        os_lock(&av->mutex);
-        _int_free(av, p);
-        arena_unlock(av);
+        _int_free(arena_for_chunk(p), p, false);
     }
     errno = err;
     debug_check_heap();
@@ -164,6 +176,8 @@ void *arenalloc_realloc(void *oldmem, size_t bytes)
 
     mchunkptr oldp = mem2chunk(oldmem);
     INTERNAL_SIZE_T oldsize = chunksize(oldp);
+    if (!chunk_is_mmapped(oldp))
+        maybe_init_tcache();
     if ((uintptr_t)oldp > (uintptr_t)-oldsize || misaligned_chunk(oldp))
         malloc_printerr("realloc(): invalid pointer");
 
@@ -175,7 +189,6 @@ void *arenalloc_realloc(void *oldmem, size_t bytes)
     if (chunk_is_mmapped(oldp))
         return realloc_mmapped(oldp, oldsize, nb, bytes);
 
-    maybe_init_tcache();
     mstate av = arena_for_chunk(oldp);
     os_lock(&av->mutex);
     void *newp = _int_realloc(av, oldp, oldsize, nb);
@@ -184,9 +197,7 @@ void *arenalloc_realloc(void *oldmem, size_t bytes)
         newp = arenalloc_malloc(bytes);
         if (newp != NULL) {
             memcpy(newp, oldmem, memsize(oldp));
-            os_lock(&av->mutex);
-            _int_free(av, oldp);
-            arena_unlock(av);
+            _int_free(av, oldp, false);
         }
     }
     debug_check_heap();

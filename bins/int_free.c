@@ -1,7 +1,9 @@
 /*
  * int_free.c - _int_free and malloc_consolidate: giving chunks back to an arena.
  *
- * A freed chunk takes one of two roads:
+ * A freed chunk small enough for the per-thread cache goes there first, while
+ * its bin in the cache has room (arena/tcache.h).  Otherwise it takes one of two
+ * roads, under the arena's lock:
  *
  *   fast    its size is at most M_MXFAST: push it on its fastbin and stop.  No
  *           merging, no header change; the cheapest free there is.
@@ -17,6 +19,7 @@
  */
 #include "bins/int_malloc.h"
 
+#include "arena/tcache.h"
 #include "bins/bins.h"
 #include "bins/checks.h"
 #include "bins/fastbins.h"
@@ -59,6 +62,24 @@ static INTERNAL_SIZE_T coalesce(mstate av, mchunkptr p, INTERNAL_SIZE_T size, mc
     set_head(p, size | PREV_INUSE);
     set_foot(p, size);
     return size;
+}
+
+/* The first road of all, from glibc 2.26: the calling thread's cache, while the
+   chunk's bin there has room.  Needs no lock.  A chunk carrying the cache's key
+   may be in the cache already: the bin is searched before anything else. */
+static bool free_to_tcache(mchunkptr p, INTERNAL_SIZE_T size)
+{
+    size_t tc_idx = csize2tidx(size);
+    if (tcache == NULL || tc_idx >= mp_.tcache_bins)
+        return false;
+
+    tcache_entry *e = chunk2mem(p);
+    if (checks_since(29) && e->key == tcache_key)
+        tcache_double_free_verify(e, tc_idx);
+    if (tcache->counts[tc_idx] >= mp_.tcache_count)
+        return false;
+    tcache_put(p, tc_idx);
+    return true;
 }
 
 static void free_to_fastbin(mstate av, mchunkptr p, INTERNAL_SIZE_T size)
@@ -110,7 +131,7 @@ static void free_to_unsorted(mstate av, mchunkptr p, INTERNAL_SIZE_T size)
     }
 }
 
-void _int_free(mstate av, mchunkptr p)
+void _int_free(mstate av, mchunkptr p, bool have_lock)
 {
     INTERNAL_SIZE_T size = chunksize(p);
 
@@ -121,10 +142,17 @@ void _int_free(mstate av, mchunkptr p)
     if (size < MINSIZE || !aligned_OK(size))
         malloc_printerr("free(): invalid size");
 
+    if (free_to_tcache(p, size))
+        return;
+
+    if (!have_lock)
+        os_lock(&av->mutex);
     if (size <= get_max_fast())
         free_to_fastbin(av, p, size);
     else
         free_to_unsorted(av, p, size);
+    if (!have_lock)
+        os_unlock(&av->mutex);
 }
 
 void malloc_consolidate(mstate av)

@@ -13,13 +13,17 @@
 #ifndef ARENALLOC_BINS_INT_MALLOC_H
 #define ARENALLOC_BINS_INT_MALLOC_H
 
+#include <stdbool.h>
+
 #include "bins/malloc_state.h"
 
 /* Returns memory for `bytes` from arena av, or NULL with errno ENOMEM. */
 void *_int_malloc(mstate av, size_t bytes);
 
-/* Frees chunk p of arena av (not an mmapped chunk). */
-void _int_free(mstate av, mchunkptr p);
+/* Frees chunk p of arena av (not an mmapped chunk): into the calling thread's
+   cache if it has room, else into the arena, taking av's lock unless the caller
+   holds it already (have_lock). */
+void _int_free(mstate av, mchunkptr p, bool have_lock);
 
 /* Empties every fastbin, merging each chunk with free neighbours. */
 void malloc_consolidate(mstate av);
