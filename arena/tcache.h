@@ -64,6 +64,9 @@
 /* The largest request bin `idx` serves (24, 40, ... 1032 bytes on x86-64). */
 static inline size_t tidx2usize(size_t idx) { return idx * MALLOC_ALIGNMENT + MINSIZE - SIZE_SZ; }
 
+/* The chunk size bin `idx` holds (32, 48, ... 1040 on x86-64). */
+static inline size_t tidx2csize(size_t idx) { return idx * MALLOC_ALIGNMENT + MINSIZE; }
+
 /* The bin of a chunk size (from chunksize), and of a request. */
 static inline size_t csize2tidx(INTERNAL_SIZE_T csize) { return (csize - MINSIZE + MALLOC_ALIGNMENT - 1) / MALLOC_ALIGNMENT; }
 static inline size_t usize2tidx(size_t bytes) { return csize2tidx(request2size(bytes)); }

@@ -129,7 +129,9 @@ ARENALLOC_API int arenalloc_set_tcache_count(size_t count);
 
 /* Walks every chunk of every arena and verifies the heap's invariants: sizes and
    flags, boundary tags, no two neighbouring free chunks outside the fastbins,
-   every free chunk in exactly one bin of the right size, bin order, binmap.
+   every free chunk in exactly one bin of the right size, bin order, binmap;
+   and the calling thread's per-thread cache: counts equal to its lists'
+   lengths, every entry a chunk in use of its bin's size, no loops.
    Returns NULL when the heap is sound, else a description of the first violation
    (a static string, valid until the next call).  It takes the arena locks. */
 ARENALLOC_API const char *arenalloc_check_heap(void);

@@ -29,4 +29,9 @@
    into buf (of buflen bytes). */
 const char *check_arena(mstate av, const struct heap_region *regions, int nregions, char *buf, size_t buflen);
 
+/* Checks the calling thread's per-thread cache against the arenas
+   (tcache_check.c): counts, entries, loops.  Takes the arena locks itself.
+   Returns NULL if sound, else the first violation, written into buf. */
+const char *check_tcache(char *buf, size_t buflen);
+
 #endif /* ARENALLOC_INSPECT_HEAP_CHECK_H */

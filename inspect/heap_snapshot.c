@@ -98,8 +98,7 @@ static void walk_chunks(struct walk *w, const struct heap_region *sorted, int n)
 
 /* ---- the bins -------------------------------------------------------------------- */
 
-/* The chunk of the walk at address a, or NULL. */
-static struct snap_chunk *find_chunk(struct heap_snapshot *s, uintptr_t a)
+struct snap_chunk *find_chunk(struct heap_snapshot *s, uintptr_t a)
 {
     size_t lo = 0, hi = s->nchunks;
     while (lo < hi) {
@@ -270,7 +269,7 @@ void release_snapshot(struct heap_snapshot *s)
 const char *chunk_state_name(enum chunk_state state)
 {
     static const char *const names[] = {"in use", "fastbins", "unsortedbin", "smallbins",
-                                        "largebins", "free", "top", "fencepost"};
+                                        "largebins", "free", "top", "fencepost", "tcachebins"};
     return names[state];
 }
 

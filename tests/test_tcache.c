@@ -438,6 +438,61 @@ START_TEST(test_stash_checks_alignment)
 }
 END_TEST
 
+/* ---- the heap checker ------------------------------------------------------------ */
+
+START_TEST(test_checker_accepts_cache)
+{
+    void *p[9];
+    alloc_guarded(p, 9, 40);
+    free_all(p, 9);
+    ck_assert_ptr_null(arenalloc_check_heap());
+}
+END_TEST
+
+/* A bin whose list loops: caught, and the check ends. */
+START_TEST(test_checker_sees_loop)
+{
+    void *p[2];
+    alloc_guarded(p, 2, 40);
+    free_all(p, 2);
+    tcache_entry *a = p[0];
+    a->next = tcache_protect(&a->next, a);
+    const char *err = arenalloc_check_heap();
+    ck_assert_ptr_nonnull(err);
+    ck_assert_ptr_nonnull(strstr(err, "more entries than its count"));
+}
+END_TEST
+
+START_TEST(test_checker_sees_count)
+{
+    void *p[2];
+    alloc_guarded(p, 2, 40);
+    free_all(p, 2);
+    tcache->counts[usize2tidx(40)] = 3;
+    const char *err = arenalloc_check_heap();
+    ck_assert_ptr_nonnull(err);
+    ck_assert_ptr_nonnull(strstr(err, "fewer entries than its count"));
+}
+END_TEST
+
+/* An entry pointing into the middle of a chunk (tcache poisoning's aim). */
+START_TEST(test_checker_sees_interior_entry)
+{
+    void *p[1];
+    char *big = xmalloc(200);
+    alloc_guarded(p, 1, 40);
+    arenalloc_free(p[0]);
+    ((uintptr_t *)(big + 64))[-1] = 0x31; /* looks like a 0x30 chunk */
+    tcache_entry *fake = (tcache_entry *)(big + 64), *a = p[0];
+    fake->next = tcache_protect(&fake->next, NULL); /* the list ends there */
+    a->next = tcache_protect(&a->next, (tcache_entry *)(big + 64));
+    tcache->counts[usize2tidx(40)] = 2;
+    const char *err = arenalloc_check_heap();
+    ck_assert_ptr_nonnull(err);
+    ck_assert_msg(strstr(err, "not a chunk") != NULL, "%s", err);
+}
+END_TEST
+
 /* The cache's whole test process dies of SIGABRT on a double free, as Check
    itself sees it. */
 START_TEST(test_double_free_raises_sigabrt)
@@ -479,6 +534,13 @@ Suite *tcache_suite(void)
     tcase_add_test(tc, test_key_coincidence);
     tcase_add_test(tc, test_stash_checks_alignment);
     tcase_add_test_raise_signal(tc, test_double_free_raises_sigabrt, SIGABRT);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("checker");
+    tcase_add_test(tc, test_checker_accepts_cache);
+    tcase_add_test(tc, test_checker_sees_loop);
+    tcase_add_test(tc, test_checker_sees_count);
+    tcase_add_test(tc, test_checker_sees_interior_entry);
     suite_add_tcase(s, tc);
     return s;
 }
