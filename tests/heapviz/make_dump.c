@@ -15,7 +15,8 @@
  *                             heap, and the size of the 0x2010 chunk before top
  *                             overwritten (the walk stops there)
  *
- * The final heap of main_arena (glibc 2.36's rules, tcache off; x86-64 sizes):
+ * The final heap of main_arena (glibc 2.36's rules, the per-thread cache off by
+ * arenalloc_set_tcache_count(0); x86-64 sizes):
  *   fastbins[0x20]  f0                      (one chunk)
  *   fastbins[0x30]  f3 -> f2 -> f1          (LIFO: the last freed first)
  *   unsorted        u2 -> u1                (the newest at the head)
@@ -147,6 +148,9 @@ static void *thread_main(void *arg)
 
 int main(int argc, char **argv)
 {
+    /* The bins' diagrams: every free must reach the arena, as in glibc with
+       glibc.malloc.tcache_count=0. */
+    arenalloc_set_tcache_count(0);
     if (argc == 3 && strcmp(argv[1], "-s") == 0) {
         build_heap(argv[2]);
     } else if (argc == 3 && strcmp(argv[1], "-m") == 0) {
