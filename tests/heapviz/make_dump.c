@@ -153,6 +153,20 @@ int main(int argc, char **argv)
     arenalloc_set_tcache_count(0);
     if (argc == 3 && strcmp(argv[1], "-s") == 0) {
         build_heap(argv[2]);
+    } else if (argc == 3 && strcmp(argv[1], "-c") == 0) {
+        /* Three chunks of 0x30 in the per-thread cache: c3 -> c2 -> c1. */
+        arenalloc_set_tcache_count(7);
+        void *c[3];
+        for (int i = 0; i < 3; i++) {
+            c[i] = xmalloc(0x28);
+            xmalloc(0x18);
+        }
+        for (int i = 0; i < 3; i++)
+            arenalloc_free(c[i]);
+        show("c1", c[0]);
+        show("c2", c[1]);
+        show("c3", c[2]);
+        dump_to(argv[2]);
     } else if (argc == 3 && strcmp(argv[1], "-m") == 0) {
         build_many();
         dump_to(argv[2]);
@@ -171,7 +185,7 @@ int main(int argc, char **argv)
         build_heap(NULL);
         dump_to(argv[1]);
     } else {
-        fprintf(stderr, "usage: make_dump OUT.json | -s DIR | -m OUT.json | -t OUT.json | -x OUT.json\n");
+        fprintf(stderr, "usage: make_dump OUT.json | -s DIR | -m OUT.json | -t OUT.json | -x OUT.json | -c OUT.json\n");
         return 2;
     }
     return 0;
