@@ -703,6 +703,7 @@ class TcacheDump:
     def __init__(self):
         self.address = 0
         self.tcache_count = self.tcache_max_bytes = 0
+        self.tcache_bins = 0       # gdb only: for arena-chunk's "free() would put it"
         self.bins = []
         self.entries = []
         self.stored = []
@@ -756,6 +757,7 @@ def read_tcache(heap):
     try:
         t.tcache_count = mem.u64(alloc.mp + alloc.mp_fields["tcache_count"])
         t.tcache_max_bytes = mem.u64(alloc.mp + alloc.mp_fields["tcache_max_bytes"])
+        t.tcache_bins = mem.u64(alloc.mp + alloc.mp_fields["tcache_bins"])
     except (KeyError, gdb.MemoryError):
         pass
     address = alloc.tcache()
@@ -1256,8 +1258,20 @@ chunk & ~(HEAP_MAX_SIZE - 1) and its ar_ptr), and the usable size."""
             if c.state == CHUNK_LARGEBIN:
                 out.append("  fd_nextsize 0x%x\n  bk_nextsize 0x%x\n" % (c.fd_nextsize, c.bk_nextsize))
 
-        # Where free() would put it: a fast size goes to a fastbin (M_MXFAST).
-        if c is not None and c.state == CHUNK_IN_USE and not size_field & IS_MMAPPED:
+        # Where free() would put it: the selected thread's cache while its bin
+        # has room, else a fastbin for a fast size (M_MXFAST).
+        if c is not None and c.state == CHUNK_TCACHE:
+            out.append("  next        0x%x  (stored 0x%x; an entry is a chunk's user memory)\n"
+                       % (c.fd, c.next_stored))
+        t = heap.tcache
+        tidx = (size - MINSIZE + MALLOC_ALIGNMENT - 1) // MALLOC_ALIGNMENT if size >= MINSIZE else -1
+        cached_free = (c is not None and c.state == CHUNK_IN_USE and not size_field & IS_MMAPPED and
+                       t.address != 0 and 0 <= tidx < min(len(t.bins), t.tcache_bins) and
+                       t.bins[tidx].count < t.tcache_count)
+        if cached_free:
+            out.append("  free()      would put it in tcachebins[0x%x] (%d of %d entries)\n"
+                       % (size, t.bins[tidx].count, t.tcache_count))
+        elif c is not None and c.state == CHUNK_IN_USE and not size_field & IS_MMAPPED:
             max_fast = mem.u64(heap.alloc.global_max_fast)
             if MINSIZE <= size <= max_fast:
                 out.append("  free()      would put it in fastbins[0x%x] (size <= global_max_fast 0x%x)\n"
