@@ -30,7 +30,7 @@ struct span {
 
 struct tcheck {
     struct span *spans;
-    size_t nspans;
+    size_t nspans, maxspans;
     uintptr_t *entries;   /* every entry met, then sorted */
     size_t nentries;
     size_t ticked;        /* entries found to be chunks in use */
@@ -49,18 +49,25 @@ static size_t count_arenas(void)
     return n;
 }
 
-static void read_spans(struct tcheck *t, size_t narenas)
+/* Returns false when there are more regions than t->spans can hold. */
+static bool read_spans(struct tcheck *t, size_t narenas)
 {
     struct heap_region regions[MAX_ARENA_REGIONS], sorted[MAX_ARENA_REGIONS];
     mstate av = &main_arena;
     for (size_t a = 0; a < narenas; a++, av = next_arena(av)) {
         os_lock(&av->mutex);
         int n = arena_regions(av, regions, MAX_ARENA_REGIONS);
-        sort_regions(regions, n, sorted);
-        for (int i = 0; i < n; i++)
-            t->spans[t->nspans++] = (struct span){av, sorted[i].first, region_limit(av, sorted, i, n)};
+        bool fits = t->nspans + (size_t)n <= t->maxspans;
+        if (fits) {
+            sort_regions(regions, n, sorted);
+            for (int i = 0; i < n; i++)
+                t->spans[t->nspans++] = (struct span){av, sorted[i].first, region_limit(av, sorted, i, n)};
+        }
         os_unlock(&av->mutex);
+        if (!fits)
+            return false;
     }
+    return true;
 }
 
 /* Whether a chunk of at least MINSIZE at p lies inside some region. */
@@ -88,14 +95,16 @@ static const char *walk_tcache_bin(struct tcheck *t, size_t i)
     return n == tcache->counts[i] ? NULL : "fewer entries than its count";
 }
 
+/* Shell sort (no qsort: it may call malloc, from inside the allocator). */
 static void sort_entries(uintptr_t *a, size_t n)
 {
-    for (size_t i = 1; i < n; i++) /* insertion sort: at most 64 x count entries */
-        for (size_t j = i; j > 0 && a[j - 1] > a[j]; j--) {
-            uintptr_t tmp = a[j];
-            a[j] = a[j - 1];
-            a[j - 1] = tmp;
-        }
+    for (size_t gap = n / 2; gap > 0; gap /= 2)
+        for (size_t i = gap; i < n; i++)
+            for (size_t j = i; j >= gap && a[j - gap] > a[j]; j -= gap) {
+                uintptr_t tmp = a[j];
+                a[j] = a[j - gap];
+                a[j - gap] = tmp;
+            }
 }
 
 /* Walks region s, ticking off the sorted entries that fall inside it from *j
@@ -142,8 +151,13 @@ static const char *check_entries(struct tcheck *t)
             }
     }
     sort_entries(t->entries, t->nentries);
-    for (size_t s = 0; s < t->nspans; s++) {
-        size_t j = 0;
+    for (size_t s = 0, j = 0; s < t->nspans; s++, j = 0) {
+        /* Only the regions that hold an entry are walked. */
+        while (j < t->nentries && t->entries[j] < (uintptr_t)t->spans[s].first)
+            j++;
+        if (j == t->nentries || t->entries[j] >= (uintptr_t)t->spans[s].limit)
+            continue;
+        j = 0;
         os_lock(&t->spans[s].av->mutex);
         const char *err = tick_region(t, &t->spans[s], &j);
         os_unlock(&t->spans[s].av->mutex);
@@ -164,19 +178,35 @@ const char *check_tcache(char *buf, size_t buflen)
 {
     if (tcache == NULL)
         return NULL;
-    size_t narenas = count_arenas(), total = 0;
-    for (size_t i = 0; i < TCACHE_MAX_BINS; i++)
+    size_t total = 0;
+    bool any = false;
+    for (size_t i = 0; i < TCACHE_MAX_BINS; i++) {
         total += tcache->counts[i];
-    size_t bytes = narenas * MAX_ARENA_REGIONS * sizeof(struct span) + (total + 1) * sizeof(uintptr_t);
-    size_t page = os_page_size(), size = (bytes + page - 1) & ~(page - 1);
-    void *mem = os_map(size);
-    if (mem == NULL)
-        return NULL; /* nothing to check with: say nothing */
+        any |= tcache->entries[i] != NULL;
+    }
+    if (total == 0 && !any) /* the common case in the DEBUG build's check after every call */
+        return NULL;
 
-    struct tcheck t = {.spans = mem, .buf = buf, .buflen = buflen};
-    t.entries = (uintptr_t *)(t.spans + narenas * MAX_ARENA_REGIONS);
-    read_spans(&t, narenas);
+    /* On the stack when the cache and the regions are few (the DEBUG build
+       checks after every call); else scratch memory mapped for the purpose. */
+    struct span small_spans[64];
+    uintptr_t small_entries[64 * TCACHE_FILL_COUNT + 1];
+    struct tcheck t = {.spans = small_spans, .maxspans = 64, .entries = small_entries, .buf = buf, .buflen = buflen};
+    void *mem = NULL;
+    size_t size = 0, narenas = count_arenas();
+    if (total + 1 > sizeof small_entries / sizeof small_entries[0] || !read_spans(&t, narenas)) {
+        size_t bytes = narenas * MAX_ARENA_REGIONS * sizeof(struct span) + (total + 1) * sizeof(uintptr_t);
+        size = (bytes + os_page_size() - 1) & ~(os_page_size() - 1);
+        if ((mem = os_map(size)) == NULL)
+            return NULL; /* nothing to check with: say nothing */
+        t.spans = mem;
+        t.nspans = 0;
+        t.maxspans = narenas * MAX_ARENA_REGIONS;
+        t.entries = (uintptr_t *)(t.spans + t.maxspans);
+        read_spans(&t, narenas);
+    }
     const char *err = check_entries(&t);
-    os_release(mem, size);
+    if (mem != NULL)
+        os_release(mem, size);
     return err;
 }
