@@ -74,6 +74,27 @@ void tcache_thread_shutdown(void)
     arenalloc_free(tc); /* the full free: under memory pressure it may be mapped */
 }
 
+/* Stores every link of the calling thread's cache plainly (plain) or as the
+   current release stores it (safe-linked from 2.32). */
+static void tcache_relink(bool plain)
+{
+    for (size_t i = 0; i < TCACHE_MAX_BINS; i++)
+        for (tcache_entry *e = tcache->entries[i]; e != NULL;) {
+            tcache_entry *next = plain ? tcache_reveal(&e->next) : e->next;
+            e->next = plain ? next : tcache_protect(&e->next, next);
+            e = next;
+        }
+}
+
+void tcache_change_checks(int glibc_minor)
+{
+    if (tcache != NULL)
+        tcache_relink(true);
+    check_generation = glibc_minor;
+    if (tcache != NULL)
+        tcache_relink(false);
+}
+
 /* ---- settings (glibc.malloc.tcache_*) ---------------------------------------------- */
 
 /* Requests up to `value` bytes are cached; larger values than bin 63 serves are

@@ -33,9 +33,10 @@
  * same shape, address for address, as glibc's with the cache turned off.
  *
  * The hardening, by the glibc release that added it (bins/checks.h):
- *   2.29  `key`: free marks a cached chunk with a random process-wide value, and a
- *         chunk freed again with the mark still there is looked for in its bin
- *         ("free(): double free detected in tcache 2")
+ *   2.29  `key`: free marks a cached chunk, and a chunk freed again with the mark
+ *         still there is looked for in its bin ("free(): double free detected in
+ *         tcache 2").  The mark was the address of the thread's structure until
+ *         2.34 made it a random process-wide value, which a heap leak cannot reveal
  *   2.32  `next` is safe-linked like fastbin links (fastbins.h), and every entry
  *         taken must be 16-byte aligned
  *   2.33  the double-free scan stops after tcache_count entries, so a corrupted
@@ -96,6 +97,13 @@ extern uintptr_t tcache_key;
 /* Chooses tcache_key.  Called once by ptmalloc_init. */
 void tcache_key_initialize(void);
 
+/* The mark free leaves in a cached chunk's key: the random key from 2.34, the
+   thread's structure before. */
+static inline uintptr_t tcache_key_value(void)
+{
+    return checks_since(34) ? tcache_key : (uintptr_t)tcache;
+}
+
 /* An entry's `next`, as stored and as meant: safe-linked from 2.32 on, like the
    fastbins (the same protect_ptr, keyed on where the link is stored). */
 static inline tcache_entry *tcache_protect(tcache_entry **pos, tcache_entry *next)
@@ -109,7 +117,7 @@ static inline void tcache_put(mchunkptr chunk, size_t tc_idx)
 {
     tcache_entry *e = chunk2mem(chunk);
     if (checks_since(29))
-        e->key = tcache_key;
+        e->key = tcache_key_value();
     e->next = tcache_protect(&e->next, tcache->entries[tc_idx]);
     tcache->entries[tc_idx] = e;
     tcache->counts[tc_idx]++;
@@ -146,6 +154,12 @@ static inline void maybe_init_tcache(void)
 /* The thread is exiting: free every entry, then the structure, and never
    allocate it again. */
 void tcache_thread_shutdown(void);
+
+/* Switches to the checks of glibc 2.`glibc_minor` (arenalloc_set_checks),
+   re-storing the links of the calling thread's cache for the new release
+   (safe-linked or not).  Other threads' caches cannot be reached: switch
+   before they start, as at start-up with ARENALLOC_CHECKS. */
+void tcache_change_checks(int glibc_minor);
 
 /* Sets a tunable of the cache (tunables.c, arenalloc_set_tcache_count). */
 bool do_set_tcache_max(size_t value);

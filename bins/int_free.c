@@ -74,7 +74,7 @@ static bool free_to_tcache(mchunkptr p, INTERNAL_SIZE_T size)
         return false;
 
     tcache_entry *e = chunk2mem(p);
-    if (checks_since(29) && e->key == tcache_key)
+    if (checks_since(29) && e->key == tcache_key_value())
         tcache_double_free_verify(e, tc_idx);
     if (tcache->counts[tc_idx] >= mp_.tcache_count)
         return false;

@@ -339,7 +339,11 @@ START_TEST(test_entry_layout_by_release)
     uintptr_t stored = (uintptr_t)b->next;
     uintptr_t expect = checks_since(32) ? ((uintptr_t)&b->next >> 12) ^ (uintptr_t)p[0] : (uintptr_t)p[0];
     ck_assert_uint_eq(stored, expect);
-    ck_assert_uint_eq(b->key, checks_since(29) ? tcache_key : 0x1234);
+    ck_assert_uint_eq(b->key, checks_since(29) ? tcache_key_value() : 0x1234);
+    if (checks_since(34))
+        ck_assert_uint_eq(b->key, tcache_key); /* random, not the structure's address */
+    else if (checks_since(29))
+        ck_assert_uint_eq(b->key, (uintptr_t)tcache);
     ck_assert_ptr_eq(xmalloc(40), p[1]);
     if (checks_since(29))
         ck_assert_uint_eq(((uintptr_t *)p[1])[1], 0); /* the key is wiped when taken */
@@ -383,7 +387,7 @@ static void walk_forged_bin(tcache_entry *(*next)(tcache_entry *a))
     arenalloc_free(p[0]);
     tcache_entry *a = p[0];
     a->next = tcache_protect(&a->next, next(a));
-    ((uintptr_t *)p[1])[1] = tcache_key;
+    ((uintptr_t *)p[1])[1] = tcache_key_value();
     arenalloc_free(p[1]);
 }
 
@@ -408,12 +412,28 @@ START_TEST(test_too_many_in_walk)
 }
 END_TEST
 
+/* Changing the release re-stores the caller's cached links in its format. */
+START_TEST(test_change_release_keeps_cache)
+{
+    void *p[3];
+    alloc_guarded(p, 3, 40);
+    free_all(p, 3);
+    ck_assert_int_eq(arenalloc_set_checks(31), 0);
+    tcache_entry *top = p[2];
+    ck_assert_ptr_eq(top->next, (tcache_entry *)p[1]); /* plain before 2.32 */
+    ck_assert_int_eq(arenalloc_set_checks(36), 0);
+    ck_assert_ptr_eq(xmalloc(40), p[2]);
+    ck_assert_ptr_eq(xmalloc(40), p[1]);
+    ck_assert_ptr_eq(xmalloc(40), p[0]);
+}
+END_TEST
+
 /* A program's data that happens to hold the key is no double free. */
 START_TEST(test_key_coincidence)
 {
     void *p[1];
     alloc_guarded(p, 1, 40);
-    ((uintptr_t *)p[0])[1] = tcache_key;
+    ((uintptr_t *)p[0])[1] = tcache_key_value();
     arenalloc_free(p[0]);
     ck_assert_uint_eq(cached(40), 1);
 }
@@ -532,6 +552,7 @@ Suite *tcache_suite(void)
     tcase_add_loop_test(tc, test_unaligned_in_walk, 32 - 26, 11);   /* 2.32 .. 2.36 */
     tcase_add_loop_test(tc, test_too_many_in_walk, 33 - 26, 11);    /* 2.33 .. 2.36 */
     tcase_add_test(tc, test_key_coincidence);
+    tcase_add_test(tc, test_change_release_keeps_cache);
     tcase_add_test(tc, test_stash_checks_alignment);
     tcase_add_test_raise_signal(tc, test_double_free_raises_sigabrt, SIGABRT);
     suite_add_tcase(s, tc);
