@@ -24,7 +24,7 @@
  * chase each other round the ring: a larson-style run (every object freed by
  * the other thread) spent most of its time switching arenas.  So a free takes
  * the lock of an arena that is not its thread's as a visitor (os.h,
- * arena_lock_for_free), and a thread that finds its arena merely visited waits
+ * free_lock_for and _int_free), and a thread that finds its arena merely visited waits
  * the short visit out instead of leaving (arena_get's os_lock_unless_used).
  * Only a thread that allocates from the same arena counts as contention; so
  * the model holds: arenas appear where threads contend for one, and a thread

@@ -11,6 +11,7 @@
 
 #include <stdatomic.h>
 
+#include "bins/int_malloc.h"
 #include "bins/malloc_state.h"
 
 /* ---- which arena, and locking it ---------------------------------------------- */
@@ -28,7 +29,7 @@ extern enum arena_policy arena_policy;
 /* Returns an arena for a request of about `size` bytes, locked.  Slow paths
    (contention, a thread's first call) are in arena_get2, in arena.c.  Under
    trylock, a thread stays on its arena while nobody else allocates from it: a
-   free from another thread (a visit, arena_lock_for_free) is waited out, not
+   free from another thread (a visit, free_lock_for) is waited out, not
    taken for contention (arena.c says why). */
 mstate arena_get2(size_t size, mstate avoid_arena);
 
@@ -46,16 +47,6 @@ static inline mstate arena_get(size_t size)
     return arena_get2(size, NULL);
 }
 
-/* Locks av to free one of its chunks: as its user if it is this thread's arena,
-   else as a visitor, which the arena's own threads wait for (arena_get). */
-static inline void arena_lock_for_free(mstate av)
-{
-    if (av == thread_arena)
-        os_lock(&av->mutex);
-    else
-        os_lock_as_visitor(&av->mutex);
-}
-
 static inline void arena_unlock(mstate av) { os_unlock(&av->mutex); }
 
 /* glibc's SINGLE_THREAD_P.  While the process has one thread, nobody else can
@@ -67,6 +58,16 @@ static inline void arena_unlock(mstate av) { os_unlock(&av->mutex); }
    this thread can start a second one, and not from inside malloc.  Once a
    second thread has existed the answer stays false, and every call locks. */
 static inline bool single_thread_p(void) { return os_single_threaded(); }
+
+/* How a free into arena av takes its lock (_int_free): none while the process
+   has one thread; as its user if it is this thread's arena; else as a visitor,
+   which the arena's own threads wait for (arena_get). */
+static inline enum free_lock free_lock_for(mstate av)
+{
+    if (single_thread_p())
+        return FREE_LOCK_HELD;
+    return av == thread_arena ? FREE_LOCK_TAKE : FREE_LOCK_VISIT;
+}
 
 /* The next arena in the ring.  Arenas are only ever added, and a new one is
    published with a release store, so the ring can be walked without list_lock. */

@@ -11,6 +11,7 @@
 
 #include "arena/arena.h"
 #include "bins/malloc_par.h"
+#include "arena/tcache.h"
 #include "arena/tunables.h"
 #include "bins/int_malloc.h"
 
@@ -23,6 +24,10 @@ struct malloc_par mp_ = {
     .mmap_threshold = DEFAULT_MMAP_THRESHOLD,
     .trim_threshold = DEFAULT_TRIM_THRESHOLD,
     .arena_test = DEFAULT_ARENA_TEST,
+    .tcache_count = TCACHE_FILL_COUNT,
+    .tcache_bins = TCACHE_MAX_BINS,
+    .tcache_max_bytes = MAX_TCACHE_SIZE,
+    .tcache_unsorted_limit = 0, /* no limit */
 };
 
 atomic_bool malloc_initialized;
@@ -37,6 +42,7 @@ void ptmalloc_init(void)
 
     os_lock(&init_lock);
     if (!atomic_load_explicit(&malloc_initialized, memory_order_relaxed)) {
+        tcache_key_initialize();
         malloc_init_state(&main_arena);
         thread_arena = &main_arena; /* the initialising thread is already attached */
         read_tunables();

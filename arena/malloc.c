@@ -1,9 +1,10 @@
 /*
  * malloc.c - the public entry points: malloc, free, calloc, realloc.
  *
- * Each is glibc's __libc_* function of the same name: check the arguments, pick
- * and lock an arena, call the arena-level algorithm in bins/ (_int_malloc,
- * _int_free, _int_realloc), unlock.  Chunks with a mapping of their own bypass the
+ * Each is glibc's __libc_* function of the same name: check the arguments, try
+ * the thread's cache (malloc and free only; arena/tcache.h), pick and lock an
+ * arena, call the arena-level algorithm in bins/ (_int_malloc, _int_free,
+ * _int_realloc), unlock.  Chunks with a mapping of their own bypass the
  * arenas entirely.  Step into any of them from a debugger and the next frame is
  * the algorithm itself.
  */
@@ -29,7 +30,21 @@ void *arenalloc_malloc(size_t bytes)
     malloc_ensure_init();
     if (stomp_active())
         return stomp_malloc(bytes, 0);
+
+    /* The thread's cache first: no arena, no lock. */
+    size_t tbytes = checked_request2size(bytes);
+    if (tbytes == 0) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    size_t tc_idx = csize2tidx(tbytes);
     maybe_init_tcache();
+    if (tc_idx < mp_.tcache_bins && tcache != NULL && tcache->counts[tc_idx] > 0) {
+        void *cached = tcache_get(tc_idx);
+        debug_check_heap();
+        return cached;
+    }
+
     if (single_thread_p()) {
         void *victim = _int_malloc(&main_arena, bytes);
         debug_check_heap();
@@ -44,18 +59,6 @@ void *arenalloc_malloc(size_t bytes)
     arena_unlock(av);
     debug_check_heap();
     return victim;
-}
-
-/* _int_free with av's lock held, unless the process has one thread. */
-static void free_in_arena(mstate av, mchunkptr p)
-{
-    if (single_thread_p()) {
-        _int_free(av, p);
-        return;
-    }
-    arena_lock_for_free(av);
-    _int_free(av, p);
-    arena_unlock(av);
 }
 
 void arenalloc_free(void *mem)
@@ -80,7 +83,8 @@ void arenalloc_free(void *mem)
             maybe_init_tcache();
             errno = err;
         }
-        free_in_arena(arena_for_chunk(p), p);
+        mstate av = arena_for_chunk(p);
+        _int_free(av, p, free_lock_for(av));
     }
     debug_check_heap();
 }
@@ -187,6 +191,8 @@ void *arenalloc_realloc(void *oldmem, size_t bytes)
 
     mchunkptr oldp = mem2chunk(oldmem);
     INTERNAL_SIZE_T oldsize = chunksize(oldp);
+    if (!chunk_is_mmapped(oldp))
+        maybe_init_tcache();
     if ((uintptr_t)oldp > (uintptr_t)-oldsize || misaligned_chunk(oldp))
         malloc_printerr("realloc(): invalid pointer");
 
@@ -198,7 +204,6 @@ void *arenalloc_realloc(void *oldmem, size_t bytes)
     if (chunk_is_mmapped(oldp))
         return realloc_mmapped(oldp, oldsize, nb, bytes);
 
-    maybe_init_tcache();
     mstate av = arena_for_chunk(oldp);
     if (single_thread_p()) { /* _int_realloc already tried everything main_arena can */
         void *newp = _int_realloc(av, oldp, oldsize, nb);
@@ -212,7 +217,7 @@ void *arenalloc_realloc(void *oldmem, size_t bytes)
         newp = arenalloc_malloc(bytes);
         if (newp != NULL) {
             memcpy(newp, oldmem, memsize(oldp));
-            free_in_arena(av, oldp);
+            _int_free(av, oldp, free_lock_for(av));
         }
     }
     debug_check_heap();

@@ -12,6 +12,7 @@
 #include "arena/arena.h"
 #include "arena/main_arena.h"
 #include "bins/malloc_par.h"
+#include "arena/tcache.h"
 #include "arena/tunables.h"
 #include "bins/checks.h"
 #include "bins/fastbins.h"
@@ -82,14 +83,15 @@ int arenalloc_set_checks(int glibc_minor)
     malloc_ensure_init();
 
     /* Fastbin links are stored differently before 2.32 (no safe-linking): empty
-       every fastbin, with every arena held, before the format changes. */
+       every fastbin, with every arena held, before the format changes; the
+       calling thread's cache is re-linked in the new format. */
     mstate av = &main_arena;
     do {
         os_lock(&av->mutex);
         malloc_consolidate(av);
         av = av->next;
     } while (av != &main_arena);
-    check_generation = glibc_minor;
+    tcache_change_checks(glibc_minor);
     do {
         os_unlock(&av->mutex);
         av = av->next;

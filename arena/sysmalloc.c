@@ -69,7 +69,7 @@ static void fence_old_top(mstate av, mchunkptr old_top, INTERNAL_SIZE_T old_size
     set_head(chunk_at_offset(old_top, (ptrdiff_t)old_size), CHUNK_HDR_SZ | PREV_INUSE);
     set_head(chunk_at_offset(old_top, (ptrdiff_t)(old_size + CHUNK_HDR_SZ)), CHUNK_HDR_SZ | PREV_INUSE);
     if (old_size >= MINSIZE)
-        _int_free(av, old_top);
+        _int_free(av, old_top, FREE_LOCK_HELD);
 }
 
 /* New memory [brk, brk + size) does not continue top.  Align its start for
@@ -161,7 +161,7 @@ static void fence_heap_top(mstate av, mchunkptr old_top, INTERNAL_SIZE_T old_siz
         set_head(fence, CHUNK_HDR_SZ | PREV_INUSE);
         set_foot(fence, CHUNK_HDR_SZ);
         set_head(old_top, old_size | PREV_INUSE | NON_MAIN_ARENA);
-        _int_free(av, old_top);
+        _int_free(av, old_top, FREE_LOCK_HELD);
     } else { /* too small to free: the old top is all fencepost */
         set_head(old_top, (old_size + CHUNK_HDR_SZ) | PREV_INUSE);
         set_foot(old_top, old_size + CHUNK_HDR_SZ);

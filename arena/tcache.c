@@ -1,17 +1,41 @@
 /*
- * tcache.c - allocating and freeing the per-thread cache's structure (see
- * tcache.h for why it exists before the cache does).
+ * tcache.c - the per-thread cache's slow paths: the key, the structure's birth
+ * and death, the double-free walk, and the settings (tcache.h says what the
+ * cache is; the fast paths are inline there and in _int_malloc/_int_free).
  */
 #include "arena/tcache.h"
 
 #include <string.h>
 
-#include "arena/arena.h"
+#include "arena/main_arena.h"
 #include "bins/int_malloc.h"
+#include "bins/malloc_par.h"
 #include "include/arenalloc.h"
 
 OS_THREAD_LOCAL tcache_perthread_struct *tcache;
 OS_THREAD_LOCAL bool tcache_shutting_down;
+uintptr_t tcache_key;
+
+void tcache_key_initialize(void)
+{
+    os_random(&tcache_key, sizeof tcache_key);
+}
+
+void tcache_double_free_verify(tcache_entry *e, size_t tc_idx)
+{
+    size_t cnt = 0;
+    for (tcache_entry *tmp = tcache->entries[tc_idx]; tmp != NULL; tmp = tcache_reveal(&tmp->next), ++cnt) {
+        /* A bin never holds more than tcache_count entries: more means the list
+           was rewritten into a loop, which this walk would never leave. */
+        if (checks_since(33) && cnt >= mp_.tcache_count)
+            malloc_printerr("free(): too many chunks detected in tcache");
+        if (checks_since(32) && !aligned_OK((uintptr_t)tmp))
+            malloc_printerr("free(): unaligned chunk detected in tcache 2");
+        if (tmp == e)
+            malloc_printerr("free(): double free detected in tcache 2");
+    }
+    /* Not in the bin: the program's data happened to hold the key.  Go on. */
+}
 
 void tcache_init(void)
 {
@@ -34,10 +58,85 @@ void tcache_init(void)
 void tcache_thread_shutdown(void)
 {
     tcache_shutting_down = true;
-    if (tcache == NULL)
+    tcache_perthread_struct *tc = tcache;
+    if (tc == NULL)
         return;
 
-    void *mem = tcache;
+    /* First out of reach, so the frees below go to the arena, not back here. */
     tcache = NULL;
-    arenalloc_free(mem); /* the full free: under memory pressure it may be mapped */
+    for (size_t i = 0; i < TCACHE_MAX_BINS; i++) {
+        while (tc->entries[i] != NULL) {
+            tcache_entry *e = tc->entries[i];
+            if (checks_since(32) && !aligned_OK((uintptr_t)e))
+                malloc_printerr("tcache_thread_shutdown(): unaligned tcache chunk detected");
+            tc->entries[i] = tcache_reveal(&e->next);
+            arenalloc_free(e);
+        }
+    }
+    arenalloc_free(tc); /* the full free: under memory pressure it may be mapped */
+}
+
+/* Stores every link of the calling thread's cache plainly (plain) or as the
+   current release stores it (safe-linked from 2.32). */
+static void tcache_relink(bool plain)
+{
+    for (size_t i = 0; i < TCACHE_MAX_BINS; i++)
+        for (tcache_entry *e = tcache->entries[i]; e != NULL;) {
+            tcache_entry *next = plain ? tcache_reveal(&e->next) : e->next;
+            e->next = plain ? next : tcache_protect(&e->next, next);
+            e = next;
+        }
+}
+
+void tcache_change_checks(int glibc_minor)
+{
+    if (tcache != NULL)
+        tcache_relink(true);
+    check_generation = glibc_minor;
+    if (tcache != NULL)
+        tcache_relink(false);
+}
+
+/* ---- settings (glibc.malloc.tcache_*) ---------------------------------------------- */
+
+/* Requests up to `value` bytes are cached; larger values than bin 63 serves are
+   refused, as glibc refuses them. */
+bool do_set_tcache_max(size_t value)
+{
+    if (value > MAX_TCACHE_SIZE)
+        return false;
+    mp_.tcache_max_bytes = value;
+    mp_.tcache_bins = csize2tidx(request2size(value)) + 1;
+    return true;
+}
+
+bool do_set_tcache_count(size_t value)
+{
+    if (value > MAX_TCACHE_COUNT)
+        return false;
+    mp_.tcache_count = value;
+    return true;
+}
+
+/* How many chunks the unsorted scan may sort, once it has cached an exact fit,
+   before it stops and returns one (0: no limit). */
+void do_set_tcache_unsorted_limit(size_t value)
+{
+    mp_.tcache_unsorted_limit = value;
+}
+
+int arenalloc_set_tcache_count(size_t count)
+{
+    malloc_ensure_init();
+    if (!do_set_tcache_count(count))
+        return 0;
+    /* Entries beyond the new count would not be there had the count been set
+       at start-up: give the calling thread's back.  A bin holding `count`
+       entries is full, so free sends each one to its arena. */
+    if (tcache == NULL)
+        return 1;
+    for (size_t i = 0; i < TCACHE_MAX_BINS; i++)
+        while (tcache->counts[i] > count && tcache->entries[i] != NULL)
+            arenalloc_free(tcache_get(i));
+    return 1;
 }

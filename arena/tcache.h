@@ -1,14 +1,50 @@
 /*
- * tcache.h - the per-thread cache's structure, allocated as glibc 2.36 does.
+ * tcache.h - the per-thread cache (tcache) of glibc 2.26 and later.
  *
- * glibc 2.26 added a per-thread cache of freed chunks (the tcache) in front of
- * the arenas.  arenalloc does not cache yet: it behaves as glibc does with
- * GLIBC_TUNABLES=glibc.malloc.tcache_count=0.  But even then glibc allocates the
- * cache's 640-byte structure (a 0x290 chunk) from the thread's arena at the
- * thread's first malloc, calloc, realloc or free, and frees it when the thread
- * exits.  That chunk shifts where top ends, and so when the heap grows, and so
- * addresses.  arenalloc allocates it at the same moments so its heap has the same
- * shape as glibc's, address for address.
+ * Each thread keeps, for each of the 64 smallest chunk sizes (32 to 1040 bytes
+ * on x86-64), a short singly linked list of chunks it freed.  malloc looks there
+ * before it even picks an arena, and free puts a chunk there before it takes any
+ * lock: the cache belongs to one thread, so neither needs one.  To the arena a
+ * cached chunk is still in use (its neighbour's PREV_INUSE stays set, nothing
+ * merges with it), exactly like a chunk in a fastbin.
+ *
+ *   tcache ──> tcache_perthread_struct (itself a 0x290 chunk in the thread's arena)
+ *                counts[0]  entries[0] ──> chunk 0x20 ──> chunk 0x20 ──> NULL
+ *                counts[1]  entries[1] ──> chunk 0x30 ──> NULL
+ *                ...        (bin i holds chunks of size 32 + 16 i)
+ *
+ * An entry is the chunk's user memory: `next` where fd would be, `key` where bk
+ * would be.  So an entry points at user memory, not at the chunk header as every
+ * other bin does.  Who reads and writes the cache, as in glibc:
+ *
+ *   malloc        takes from the cache first (tcache_get), else goes to the arena
+ *   _int_malloc   having found a chunk in a fastbin or small bin, moves the other
+ *                 chunks of that size into the cache while it holds the arena;
+ *                 exact fits found by the unsorted scan fill the cache before one
+ *                 is returned
+ *   _int_free     puts a chunk in the cache while its bin has fewer than
+ *                 mp_.tcache_count entries (tcache_put)
+ *   thread exit   gives every entry back with free (tcache_thread_shutdown)
+ *
+ * calloc never takes from the cache (it wants chunks it can clear cheaply), and
+ * in 2.36 neither do memalign and friends.  The structure is allocated at the
+ * thread's first malloc, calloc, realloc or free even when tcache_count is 0,
+ * and read whenever glibc reads it, so a heap with the cache turned off has the
+ * same shape, address for address, as glibc's with the cache turned off.
+ *
+ * The hardening, by the glibc release that added it (bins/checks.h):
+ *   2.29  `key`: free marks a cached chunk, and a chunk freed again with the mark
+ *         still there is looked for in its bin ("free(): double free detected in
+ *         tcache 2").  The mark was the address of the thread's structure until
+ *         2.34 made it a random process-wide value, which a heap leak cannot reveal
+ *   2.32  `next` is safe-linked like fastbin links (fastbins.h), and every entry
+ *         taken must be 16-byte aligned
+ *   2.33  the double-free scan stops after tcache_count entries, so a corrupted
+ *         list cannot loop forever ("free(): too many chunks detected in tcache")
+ *
+ * bins/ reaches up into this header (and mp_'s tcache fields) from _int_malloc
+ * and _int_free, because glibc's algorithms fill the calling thread's cache from
+ * inside the arena's own steps.
  */
 #ifndef ARENALLOC_ARENA_TCACHE_H
 #define ARENALLOC_ARENA_TCACHE_H
@@ -16,24 +52,96 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arena/arena.h"
+#include "bins/checks.h"
+#include "bins/fastbins.h"
+#include "bins/malloc_printerr.h"
 #include "syscall/os.h"
 
-#define TCACHE_MAX_BINS 64
+#define TCACHE_MAX_BINS   64       /* bins; tcache_max can only lower the bound */
+#define TCACHE_FILL_COUNT 7        /* chunks per bin by default */
+#define MAX_TCACHE_COUNT  UINT16_MAX /* what counts[] can hold */
 
-/* glibc's layouts, for the day the cache holds chunks. */
+/* The largest request bin `idx` serves (24, 40, ... 1032 bytes on x86-64). */
+static inline size_t tidx2usize(size_t idx) { return idx * MALLOC_ALIGNMENT + MINSIZE - SIZE_SZ; }
+
+/* The chunk size bin `idx` holds (32, 48, ... 1040 on x86-64). */
+static inline size_t tidx2csize(size_t idx) { return idx * MALLOC_ALIGNMENT + MINSIZE; }
+
+/* The bin of a chunk size (from chunksize), and of a request. */
+static inline size_t csize2tidx(INTERNAL_SIZE_T csize) { return (csize - MINSIZE + MALLOC_ALIGNMENT - 1) / MALLOC_ALIGNMENT; }
+static inline size_t usize2tidx(size_t bytes) { return csize2tidx(request2size(bytes)); }
+
+/* tidx2usize(TCACHE_MAX_BINS - 1), spelt out to be a constant: 1032 */
+#define MAX_TCACHE_SIZE ((TCACHE_MAX_BINS - 1) * MALLOC_ALIGNMENT + MINSIZE - SIZE_SZ)
+
 typedef struct tcache_entry {
-    struct tcache_entry *next; /* next cached chunk of this size (safe-linked) */
-    uintptr_t key;             /* marks a chunk as cached, to catch double frees */
+    struct tcache_entry *next; /* next cached chunk of this size (safe-linked from 2.32) */
+    uintptr_t key;             /* tcache_key while cached (from 2.29), to catch double frees */
 } tcache_entry;
 
 typedef struct tcache_perthread_struct {
-    uint16_t counts[TCACHE_MAX_BINS];        /* chunks cached per size */
-    tcache_entry *entries[TCACHE_MAX_BINS];  /* the cached chunks per size */
+    uint16_t counts[TCACHE_MAX_BINS];        /* entries per bin */
+    tcache_entry *entries[TCACHE_MAX_BINS];  /* the most recently cached chunk per bin */
 } tcache_perthread_struct;
 
+/* The calling thread's cache: NULL before its first call, or after its exit began. */
 extern OS_THREAD_LOCAL tcache_perthread_struct *tcache;
 extern OS_THREAD_LOCAL bool tcache_shutting_down;
 
+/* One random value for the process, chosen at start-up: a cached chunk's key.
+   Random, so a program's own data (or an attacker who cannot read memory) does
+   not carry it by chance. */
+extern uintptr_t tcache_key;
+
+/* Chooses tcache_key.  Called once by ptmalloc_init. */
+void tcache_key_initialize(void);
+
+/* The mark free leaves in a cached chunk's key: the random key from 2.34, the
+   thread's structure before. */
+static inline uintptr_t tcache_key_value(void)
+{
+    return checks_since(34) ? tcache_key : (uintptr_t)tcache;
+}
+
+/* An entry's `next`, as stored and as meant: safe-linked from 2.32 on, like the
+   fastbins (the same protect_ptr, keyed on where the link is stored). */
+static inline tcache_entry *tcache_protect(tcache_entry **pos, tcache_entry *next)
+{
+    return (tcache_entry *)protect_ptr(pos, (mchunkptr)next);
+}
+static inline tcache_entry *tcache_reveal(tcache_entry **pos) { return tcache_protect(pos, *pos); }
+
+/* Caches in-use chunk `chunk` in bin tc_idx.  The caller knows the bin has room. */
+static inline void tcache_put(mchunkptr chunk, size_t tc_idx)
+{
+    tcache_entry *e = chunk2mem(chunk);
+    if (checks_since(29))
+        e->key = tcache_key_value();
+    e->next = tcache_protect(&e->next, tcache->entries[tc_idx]);
+    tcache->entries[tc_idx] = e;
+    tcache->counts[tc_idx]++;
+}
+
+/* Takes the most recent entry of bin tc_idx; the caller knows there is one.
+   Clearing the key means the chunk's owner will not find the mark by accident. */
+static inline void *tcache_get(size_t tc_idx)
+{
+    tcache_entry *e = tcache->entries[tc_idx];
+    if (checks_since(32) && !aligned_OK((uintptr_t)e))
+        malloc_printerr("malloc(): unaligned tcache chunk detected");
+    tcache->entries[tc_idx] = tcache_reveal(&e->next);
+    tcache->counts[tc_idx]--;
+    if (checks_since(29))
+        e->key = 0;
+    return e;
+}
+
+/* free found tcache_key in chunk e of bin tc_idx: a double free, or a program
+   whose data holds the key.  Walks the bin to tell which; aborts on the first. */
+void tcache_double_free_verify(tcache_entry *e, size_t tc_idx);
+
+/* Allocates the calling thread's structure from its arena. */
 void tcache_init(void);
 
 /* Called first by malloc, calloc, and by realloc and free of a heap chunk. */
@@ -43,7 +151,19 @@ static inline void maybe_init_tcache(void)
         tcache_init();
 }
 
-/* The thread is exiting: free the structure, and never allocate it again. */
+/* The thread is exiting: free every entry, then the structure, and never
+   allocate it again. */
 void tcache_thread_shutdown(void);
+
+/* Switches to the checks of glibc 2.`glibc_minor` (arenalloc_set_checks),
+   re-storing the links of the calling thread's cache for the new release
+   (safe-linked or not).  Other threads' caches cannot be reached: switch
+   before they start, as at start-up with ARENALLOC_CHECKS. */
+void tcache_change_checks(int glibc_minor);
+
+/* Sets a tunable of the cache (tunables.c, arenalloc_set_tcache_count). */
+bool do_set_tcache_max(size_t value);
+bool do_set_tcache_count(size_t value);
+void do_set_tcache_unsorted_limit(size_t value);
 
 #endif /* ARENALLOC_ARENA_TCACHE_H */

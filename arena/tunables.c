@@ -4,7 +4,9 @@
  * The same names as glibc, so one experiment's settings drive both allocators:
  *
  *   GLIBC_TUNABLES=glibc.malloc.NAME=VALUE:...   glibc's tunables; of the malloc
- *                                                namespace only, others ignored
+ *                                                namespace only, others ignored;
+ *                                                tcache_count, tcache_max and
+ *                                                tcache_unsorted_limit only here
  *   MALLOC_TOP_PAD_, MALLOC_PERTURB_, MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_,
  *   MALLOC_MMAP_MAX_, MALLOC_ARENA_MAX, MALLOC_ARENA_TEST, MALLOC_CHECK_
  *                                                the older names of the same
@@ -29,30 +31,42 @@
 #include "arena/arena.h"
 #include "include/arenalloc.h" /* the M_* constants: <malloc.h>'s, or its own on Windows */
 
+#include "arena/tcache.h"
 #include "stomp/stomp.h"
 #include "bins/checks.h"
 #include "bins/perturb.h"
 #include "syscall/os.h"
 
 /* A tunable: its name under glibc.malloc., its older alias, the mallopt
-   parameter it sets, and its range. */
+   parameter it sets, and its range.  The cache's three have no mallopt
+   parameter (glibc has none either): their own setter instead. */
 struct tunable {
     const char *name;
     const char *env_alias;
     int param;
     size_t min, max;
+    bool (*set)(size_t value);
 };
 
+static bool set_tcache_unsorted_limit(size_t value)
+{
+    do_set_tcache_unsorted_limit(value);
+    return true;
+}
+
 static const struct tunable tunables[] = {
-    {"check", "MALLOC_CHECK_", M_CHECK_ACTION, 0, 3},
-    {"top_pad", "MALLOC_TOP_PAD_", M_TOP_PAD, 0, SIZE_MAX},
-    {"perturb", "MALLOC_PERTURB_", M_PERTURB, 0, 0xff},
-    {"mmap_threshold", "MALLOC_MMAP_THRESHOLD_", M_MMAP_THRESHOLD, 0, SIZE_MAX},
-    {"trim_threshold", "MALLOC_TRIM_THRESHOLD_", M_TRIM_THRESHOLD, 0, SIZE_MAX},
-    {"mmap_max", "MALLOC_MMAP_MAX_", M_MMAP_MAX, 0, INT32_MAX},
-    {"arena_max", "MALLOC_ARENA_MAX", M_ARENA_MAX, 1, SIZE_MAX},
-    {"arena_test", "MALLOC_ARENA_TEST", M_ARENA_TEST, 1, SIZE_MAX},
-    {"mxfast", NULL, M_MXFAST, 0, SIZE_MAX},
+    {"check", "MALLOC_CHECK_", M_CHECK_ACTION, 0, 3, NULL},
+    {"top_pad", "MALLOC_TOP_PAD_", M_TOP_PAD, 0, SIZE_MAX, NULL},
+    {"perturb", "MALLOC_PERTURB_", M_PERTURB, 0, 0xff, NULL},
+    {"mmap_threshold", "MALLOC_MMAP_THRESHOLD_", M_MMAP_THRESHOLD, 0, SIZE_MAX, NULL},
+    {"trim_threshold", "MALLOC_TRIM_THRESHOLD_", M_TRIM_THRESHOLD, 0, SIZE_MAX, NULL},
+    {"mmap_max", "MALLOC_MMAP_MAX_", M_MMAP_MAX, 0, INT32_MAX, NULL},
+    {"arena_max", "MALLOC_ARENA_MAX", M_ARENA_MAX, 1, SIZE_MAX, NULL},
+    {"arena_test", "MALLOC_ARENA_TEST", M_ARENA_TEST, 1, SIZE_MAX, NULL},
+    {"mxfast", NULL, M_MXFAST, 0, SIZE_MAX, NULL},
+    {"tcache_max", NULL, 0, 0, SIZE_MAX, do_set_tcache_max},
+    {"tcache_count", NULL, 0, 0, SIZE_MAX, do_set_tcache_count},
+    {"tcache_unsorted_limit", NULL, 0, 0, SIZE_MAX, set_tcache_unsorted_limit},
 };
 #define NTUNABLES (sizeof tunables / sizeof tunables[0])
 
@@ -93,7 +107,11 @@ static bool parse_size(const char *s, const char *end, size_t *out)
 static void apply(const struct tunable *t, const char *value, const char *end)
 {
     size_t n;
-    if (parse_size(value, end, &n) && n >= t->min && n <= t->max)
+    if (!parse_size(value, end, &n) || n < t->min || n > t->max)
+        return;
+    if (t->set != NULL)
+        t->set(n);
+    else
         set_malloc_param(t->param, n);
 }
 

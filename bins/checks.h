@@ -20,8 +20,15 @@
  *   2.32  safe-linking of fastbin pointers, and the alignment checks
  *         (the default: glibc 2.36's checks)
  *
+ * And those of the per-thread cache (arena/tcache.h), which is on at every
+ * level (below 2.26 too, where glibc had none: only the checks are modelled here):
+ *   2.29  the key: a double free is looked for in the chunk's bin
+ *   2.32  safe-linking of its links, and the alignment of every entry taken
+ *   2.33  the double-free walk stops after tcache_count entries
+ *   2.34  the key is random, no longer the address of the thread's structure
+ *
  * The setting: ARENALLOC_CHECKS=2.23 (any 2.23 to 2.36) at start-up, or
- * arenalloc_set_checks(23).  The per-thread cache's checks come with the cache.
+ * arenalloc_set_checks(23).
  */
 #ifndef ARENALLOC_BINS_CHECKS_H
 #define ARENALLOC_BINS_CHECKS_H

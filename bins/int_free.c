@@ -1,7 +1,9 @@
 /*
  * int_free.c - _int_free and malloc_consolidate: giving chunks back to an arena.
  *
- * A freed chunk takes one of two roads:
+ * A freed chunk small enough for the per-thread cache goes there first, while
+ * its bin in the cache has room (arena/tcache.h).  Otherwise it takes one of two
+ * roads, under the arena's lock:
  *
  *   fast    its size is at most M_MXFAST: push it on its fastbin and stop.  No
  *           merging, no header change; the cheapest free there is.
@@ -18,6 +20,8 @@
 #include "bins/int_malloc.h"
 
 #include "arena/sysmalloc.h"
+#include "arena/tcache.h"
+#include "bins/malloc_par.h"
 #include "bins/bins.h"
 #include "bins/checks.h"
 #include "bins/fastbins.h"
@@ -60,6 +64,24 @@ static INTERNAL_SIZE_T _int_free_create_chunk(mstate av, mchunkptr p, INTERNAL_S
     set_head(p, size | PREV_INUSE);
     set_foot(p, size);
     return size;
+}
+
+/* The first road of all, from glibc 2.26: the calling thread's cache, while the
+   chunk's bin there has room.  Needs no lock.  A chunk carrying the cache's key
+   may be in the cache already: the bin is searched before anything else. */
+static bool free_to_tcache(mchunkptr p, INTERNAL_SIZE_T size)
+{
+    size_t tc_idx = csize2tidx(size);
+    if (tcache == NULL || tc_idx >= mp_.tcache_bins)
+        return false;
+
+    tcache_entry *e = chunk2mem(p);
+    if (checks_since(29) && e->key == tcache_key_value())
+        tcache_double_free_verify(e, tc_idx);
+    if (tcache->counts[tc_idx] >= mp_.tcache_count)
+        return false;
+    tcache_put(p, tc_idx);
+    return true;
 }
 
 static void free_to_fastbin(mstate av, mchunkptr p, INTERNAL_SIZE_T size)
@@ -117,7 +139,7 @@ static void _int_free_merge_chunk(mstate av, mchunkptr p, INTERNAL_SIZE_T size)
     _int_free_maybe_consolidate(av, size);
 }
 
-void _int_free(mstate av, mchunkptr p)
+void _int_free(mstate av, mchunkptr p, enum free_lock lock)
 {
     INTERNAL_SIZE_T size = chunksize(p);
 
@@ -128,10 +150,19 @@ void _int_free(mstate av, mchunkptr p)
     if (size < MINSIZE || !aligned_OK(size))
         malloc_printerr("free(): invalid size");
 
+    if (free_to_tcache(p, size))
+        return;
+
+    if (lock == FREE_LOCK_TAKE)
+        os_lock(&av->mutex);
+    else if (lock == FREE_LOCK_VISIT)
+        os_lock_as_visitor(&av->mutex);
     if (size <= get_max_fast())
         free_to_fastbin(av, p, size);
     else
         _int_free_merge_chunk(av, p, size);
+    if (lock != FREE_LOCK_HELD)
+        os_unlock(&av->mutex);
 }
 
 void malloc_consolidate(mstate av)

@@ -16,12 +16,19 @@
  *
  * Steps 4 and 5 are best fit; only step 3's last-remainder rule breaks it, on
  * purpose, so a run of small requests is carved from one place in memory.
+ *
+ * The calling thread's cache (arena/tcache.h) is filled on the way, while the
+ * arena is locked anyway: steps 1 and 2 move the other chunks of the bin they
+ * took from into it, and step 3 caches exact fits instead of returning the first
+ * one, returning one of them from the cache when the scan ends.
  */
 #include "bins/int_malloc.h"
 
 #include <errno.h>
 
 #include "arena/sysmalloc.h"
+#include "arena/tcache.h"
+#include "bins/malloc_par.h"
 #include "bins/bins.h"
 #include "bins/checks.h"
 #include "bins/fastbins.h"
@@ -75,6 +82,30 @@ static void *take_from_bin(mstate av, mchunkptr victim, INTERNAL_SIZE_T nb, cons
 
 /* ---- 1. fastbins ------------------------------------------------------------ */
 
+/* The cache's bin for chunk size nb, or -1 when the thread has no cache or nb
+   is beyond tcache_max. */
+static long tcache_bin_for(INTERNAL_SIZE_T nb)
+{
+    size_t tc_idx = csize2tidx(nb);
+    return tcache != NULL && tc_idx < mp_.tcache_bins ? (long)tc_idx : -1;
+}
+
+/* Having taken a chunk from fastbin fb, moves the bin's other chunks (all of the
+   same size) into the cache until the cache's bin is full. */
+static void stash_fastbin(mfastbinptr *fb, INTERNAL_SIZE_T nb)
+{
+    long tc_idx = tcache_bin_for(nb);
+    if (tc_idx < 0)
+        return;
+    mchunkptr tc_victim;
+    while (tcache->counts[tc_idx] < mp_.tcache_count && (tc_victim = *fb) != NULL) {
+        if (checks_since(32) && misaligned_chunk(tc_victim))
+            malloc_printerr("malloc(): unaligned fastbin chunk detected 3");
+        *fb = reveal_ptr(&tc_victim->fd);
+        tcache_put(tc_victim, (size_t)tc_idx);
+    }
+}
+
 static void *malloc_from_fastbin(mstate av, INTERNAL_SIZE_T nb)
 {
     unsigned idx = fastbin_index(nb);
@@ -89,10 +120,30 @@ static void *malloc_from_fastbin(mstate av, INTERNAL_SIZE_T nb)
     /* A chunk whose size does not belong to this bin was not put here by free. */
     if (fastbin_index(chunksize(victim)) != idx)
         malloc_printerr("malloc(): memory corruption (fast)");
+    stash_fastbin(fb, nb);
     return chunk2mem(victim);
 }
 
 /* ---- 2. small bins ---------------------------------------------------------- */
+
+/* Having taken a chunk from small bin `bin`, moves the bin's other chunks (all of
+   size nb), oldest first, into the cache until the cache's bin is full.  Unlike
+   the first chunk taken, these are not checked against their neighbours' links:
+   the weakness "tcache stashing unlink" builds on. */
+static void stash_smallbin(mstate av, mbinptr bin, INTERNAL_SIZE_T nb)
+{
+    long tc_idx = tcache_bin_for(nb);
+    if (tc_idx < 0)
+        return;
+    mchunkptr tc_victim;
+    while (tcache->counts[tc_idx] < mp_.tcache_count && (tc_victim = last(bin)) != bin) {
+        mchunkptr bck = tc_victim->bk;
+        take_whole(av, tc_victim, nb);
+        bin->bk = bck;
+        bck->fd = bin;
+        tcache_put(tc_victim, (size_t)tc_idx);
+    }
+}
 
 static void *malloc_from_smallbin(mstate av, INTERNAL_SIZE_T nb)
 {
@@ -106,7 +157,9 @@ static void *malloc_from_smallbin(mstate av, INTERNAL_SIZE_T nb)
         malloc_printerr("malloc(): smallbin double linked list corrupted");
     bin->bk = bck;
     bck->fd = bin;
-    return take_whole(av, victim, nb);
+    void *mem = take_whole(av, victim, nb);
+    stash_smallbin(av, bin, nb);
+    return mem;
 }
 
 /* ---- 3. the unsorted bin ------------------------------------------------------- */
@@ -215,10 +268,28 @@ static void place_in_bin(mstate av, mchunkptr victim, INTERNAL_SIZE_T size)
     bck->fd = victim;
 }
 
+/* What step 3 needs to fill the cache with exact fits (glibc's tcache_nb,
+   return_cached and tcache_unsorted_count), kept across the retries of 3 to 6. */
+struct unsorted_fill {
+    long tc_idx;        /* the cache's bin for nb, or -1: an exact fit is returned at once */
+    bool return_cached; /* an exact fit went into the cache: the request is served from there */
+    size_t sorted;      /* chunks sorted into bins since then, for tcache_unsorted_limit */
+    bool from_cache;    /* the memory returned came out of the cache */
+};
+
+/* Ends step 3 with one of the exact fits it cached. */
+static void *return_cached(struct unsorted_fill *fill)
+{
+    fill->from_cache = true;
+    return tcache_get((size_t)fill->tc_idx);
+}
+
 /* Step 3: walks the unsorted bin from its oldest chunk.  Returns memory for nb if
    a chunk fits exactly or the last remainder can be split; NULL once every chunk
-   walked has been sorted into its bin. */
-static void *process_unsorted(mstate av, INTERNAL_SIZE_T nb)
+   walked has been sorted into its bin.  Exact fits go into the cache while its bin
+   has room, and the walk goes on (up to tcache_unsorted_limit more sorted chunks):
+   the next requests of the same size will want them. */
+static void *process_unsorted(mstate av, INTERNAL_SIZE_T nb, struct unsorted_fill *fill)
 {
     mbinptr unsorted = unsorted_chunks(av);
     mchunkptr victim;
@@ -237,14 +308,23 @@ static void *process_unsorted(mstate av, INTERNAL_SIZE_T nb)
         unsorted->bk = bck;
         bck->fd = unsorted;
 
-        if (size == nb)
-            return take_whole(av, victim, size);
+        if (size == nb) {
+            void *mem = take_whole(av, victim, size);
+            if (fill->tc_idx < 0 || tcache->counts[fill->tc_idx] >= mp_.tcache_count)
+                return mem;
+            tcache_put(victim, (size_t)fill->tc_idx);
+            fill->return_cached = true;
+            continue;
+        }
 
         place_in_bin(av, victim, size);
+        fill->sorted++;
+        if (fill->return_cached && mp_.tcache_unsorted_limit > 0 && fill->sorted > mp_.tcache_unsorted_limit)
+            return return_cached(fill);
         if (++iters >= MAX_ITERS)
             break;
     }
-    return NULL;
+    return fill->return_cached ? return_cached(fill) : NULL;
 }
 
 /* ---- 4. the request's own large bin ---------------------------------------------- */
@@ -307,7 +387,7 @@ static void *malloc_from_binmap(mstate av, INTERNAL_SIZE_T nb)
 /* ---- 6. the top chunk ------------------------------------------------------------ */
 
 /* Steps 1 to 6 for chunk size nb. */
-static void *malloc_steps(mstate av, INTERNAL_SIZE_T nb)
+static void *malloc_steps(mstate av, INTERNAL_SIZE_T nb, struct unsorted_fill *fill)
 {
     void *p;
 
@@ -323,7 +403,7 @@ static void *malloc_steps(mstate av, INTERNAL_SIZE_T nb)
     }
 
     for (;;) {
-        if ((p = process_unsorted(av, nb)) != NULL)
+        if ((p = process_unsorted(av, nb, fill)) != NULL)
             return p;
         if (!in_smallbin_range(nb) && (p = malloc_from_largebin(av, nb)) != NULL)
             return p;
@@ -349,8 +429,9 @@ void *_int_malloc(mstate av, size_t bytes)
         errno = ENOMEM;
         return NULL;
     }
-    void *p = malloc_steps(av, nb);
-    if (p != NULL)
+    struct unsorted_fill fill = {.tc_idx = tcache_bin_for(nb)};
+    void *p = malloc_steps(av, nb, &fill);
+    if (p != NULL && !fill.from_cache) /* glibc fills no memory from the cache */
         alloc_perturb(p, bytes);
     return p;
 }

@@ -13,13 +13,26 @@
 #ifndef ARENALLOC_BINS_INT_MALLOC_H
 #define ARENALLOC_BINS_INT_MALLOC_H
 
+#include <stdbool.h>
+
 #include "bins/malloc_state.h"
 
 /* Returns memory for `bytes` from arena av, or NULL with errno ENOMEM. */
 void *_int_malloc(mstate av, size_t bytes);
 
-/* Frees chunk p of arena av (not an mmapped chunk). */
-void _int_free(mstate av, mchunkptr p);
+/* How _int_free comes by av's lock, which it needs only for a chunk the calling
+   thread's cache does not take.  glibc passes a flag, have_lock; arenalloc says
+   also how to take it, since under the trylock policy a free into another
+   thread's arena must not look like contention to that thread (arena.c). */
+enum free_lock {
+    FREE_LOCK_HELD,  /* the caller holds it, or none is needed (one thread) */
+    FREE_LOCK_TAKE,  /* take it: av is the calling thread's own arena */
+    FREE_LOCK_VISIT, /* take it as a visitor: av is another thread's arena */
+};
+
+/* Frees chunk p of arena av (not an mmapped chunk): into the calling thread's
+   cache if it has room, else into the arena, under av's lock as `lock` says. */
+void _int_free(mstate av, mchunkptr p, enum free_lock lock);
 
 /* Empties every fastbin, merging each chunk with free neighbours. */
 void malloc_consolidate(mstate av);

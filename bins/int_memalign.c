@@ -35,7 +35,7 @@ static mchunkptr cut_leader(mstate av, mchunkptr p, char *m, size_t alignment)
     set_head(newp, newsize | PREV_INUSE | arena_bit(av));
     set_inuse_bit_at_offset(newp, newsize);
     set_head_size(p, leadsize | arena_bit(av));
-    _int_free(av, p);
+    _int_free(av, p, FREE_LOCK_HELD);
     return newp;
 }
 
@@ -62,7 +62,7 @@ void *_int_memalign(mstate av, size_t alignment, size_t bytes)
             mchunkptr remainder = chunk_at_offset(p, (ptrdiff_t)nb);
             set_head(remainder, (size - nb) | PREV_INUSE | arena_bit(av));
             set_head_size(p, nb);
-            _int_free(av, remainder);
+            _int_free(av, remainder, FREE_LOCK_HELD);
         }
     }
     return chunk2mem(p);

@@ -29,7 +29,7 @@ static void *shrink_to(mstate av, mchunkptr newp, INTERNAL_SIZE_T newsize, INTER
         set_head(remainder, remainder_size | PREV_INUSE | arena_bit(av));
         /* Mark the remainder in use so _int_free accepts it and merges it. */
         set_inuse_bit_at_offset(remainder, remainder_size);
-        _int_free(av, remainder);
+        _int_free(av, remainder, FREE_LOCK_HELD);
     }
     return chunk2mem(newp);
 }
@@ -49,7 +49,7 @@ static void *move_chunk(mstate av, mchunkptr oldp, INTERNAL_SIZE_T oldsize, INTE
         return shrink_to(av, oldp, oldsize + chunksize(newp), nb);
 
     memcpy(newmem, chunk2mem(oldp), memsize(oldp));
-    _int_free(av, oldp);
+    _int_free(av, oldp, FREE_LOCK_HELD);
     return newmem;
 }
 

@@ -119,9 +119,19 @@ ARENALLOC_API int arenalloc_malloc_trim(size_t pad);
 enum { ARENALLOC_POLICY_TRYLOCK = 0, ARENALLOC_POLICY_PER_THREAD = 1 };
 ARENALLOC_API int arenalloc_set_arena_policy(int policy);
 
+/* Sets glibc.malloc.tcache_count at run time: how many freed chunks each bin of
+   a thread's cache holds (glibc's default 7; 0 turns the cache off, and the heap
+   then behaves as glibc's with GLIBC_TUNABLES=glibc.malloc.tcache_count=0).
+   The calling thread's entries beyond the new count go back to their arenas;
+   other threads' stay until they are taken or the thread exits.  Returns 1, or
+   0 for a count over 65535 (the setting is then unchanged). */
+ARENALLOC_API int arenalloc_set_tcache_count(size_t count);
+
 /* Walks every chunk of every arena and verifies the heap's invariants: sizes and
    flags, boundary tags, no two neighbouring free chunks outside the fastbins,
-   every free chunk in exactly one bin of the right size, bin order, binmap.
+   every free chunk in exactly one bin of the right size, bin order, binmap;
+   and the calling thread's per-thread cache: counts equal to its lists'
+   lengths, every entry a chunk in use of its bin's size, no loops.
    Returns NULL when the heap is sound, else a description of the first violation
    (a static string, valid until the next call).  It takes the arena locks. */
 ARENALLOC_API const char *arenalloc_check_heap(void);

@@ -49,7 +49,84 @@ static void release_heap_dump(struct heap_dump *d)
 {
     for (int i = 0; i < d->narenas; i++)
         release_snapshot(&d->arenas[i].snap);
+    if (d->tcache.mem != NULL)
+        os_release(d->tcache.mem, d->tcache.memsize);
     os_release(d->mem, d->memsize);
+}
+
+/* Marks chunk c as damaged; the first thing found wrong with it is kept. */
+static void mark_damage(struct snap_chunk *c, const char *damage)
+{
+    if (c->damage == NULL)
+        c->damage = damage;
+}
+
+/* The chunk whose memory is `entry`, in any arena's snapshot, or NULL. */
+static struct snap_chunk *find_entry(struct heap_dump *d, uintptr_t entry)
+{
+    for (int i = 0; i < d->narenas; i++) {
+        struct snap_chunk *c = snapshot_find(&d->arenas[i].snap, entry - CHUNK_HDR_SZ);
+        if (c != NULL)
+            return c;
+    }
+    return NULL;
+}
+
+/* Follows bin i of the cache, giving each chunk met the state tcachebins. */
+static void read_tcache_bin(struct heap_dump *d, size_t i)
+{
+    struct tcache_dump *t = &d->tcache;
+    struct tcache_bin_dump *b = &t->bins[i];
+    *b = (struct tcache_bin_dump){.count = tcache->counts[i], .first = t->nentries};
+
+    tcache_entry *e = tcache->entries[i];
+    uintptr_t stored = (uintptr_t)e; /* the head is stored plainly */
+    for (; e != NULL; b->n++) {
+        struct snap_chunk *c = find_entry(d, (uintptr_t)e);
+        if (c == NULL || c->room < MINSIZE) {
+            b->damage = "an entry that is not a chunk of any arena";
+            break;
+        }
+        if (c->state == CHUNK_TCACHE) {
+            b->damage = "the list loops back to a chunk it already passed";
+            break;
+        }
+        if (c->state != CHUNK_IN_USE)
+            mark_damage(c, "in the tcache but not in use");
+        t->entries[t->nentries] = (uintptr_t)e;
+        t->stored[t->nentries++] = stored;
+        stored = (uintptr_t)e->next;
+        e = tcache_reveal(&e->next);
+        c->state = CHUNK_TCACHE;
+        c->bin = (int)i;
+        c->fd = (uintptr_t)e;
+        c->next_stored = stored;
+    }
+    b->end = (uintptr_t)e;
+}
+
+/* The calling thread's cache, once every arena has its snapshot.  A list is
+   at most as long as there are chunks: each chunk joins one list once. */
+static bool read_tcache(struct heap_dump *d)
+{
+    struct tcache_dump *t = &d->tcache;
+    t->tcache_count = mp_.tcache_count;
+    t->tcache_max_bytes = mp_.tcache_max_bytes;
+    if (tcache == NULL)
+        return true;
+    size_t nchunks = 0;
+    for (int i = 0; i < d->narenas; i++)
+        nchunks += d->arenas[i].snap.nchunks;
+    size_t page = os_page_size();
+    t->memsize = (2 * (nchunks + 1) * sizeof(uintptr_t) + page - 1) & ~(page - 1);
+    if ((t->mem = os_map(t->memsize)) == NULL)
+        return false;
+    t->address = (uintptr_t)tcache;
+    t->entries = t->mem;
+    t->stored = t->entries + nchunks + 1;
+    for (size_t i = 0; i < TCACHE_MAX_BINS; i++)
+        read_tcache_bin(d, i);
+    return true;
 }
 
 /* Arenas are only ever added to the ring, behind main_arena; one made while
@@ -64,6 +141,7 @@ static bool read_heap(struct heap_dump *d, bool with_chunks)
         return false;
     d->arenas = d->mem;
     d->narenas = 0;
+    d->tcache = (struct tcache_dump){0};
 
     bool ok = true;
     mstate av = &main_arena;
@@ -74,6 +152,8 @@ static bool read_heap(struct heap_dump *d, bool with_chunks)
         ok = read_arena(av, a, with_chunks);
         os_unlock(&av->mutex);
     }
+    if (ok && with_chunks)
+        ok = read_tcache(d);
     d->n_mmaps = __atomic_load_n(&mp_.n_mmaps, __ATOMIC_RELAXED);
     d->mmapped_mem = __atomic_load_n(&mp_.mmapped_mem, __ATOMIC_RELAXED);
     if (!ok)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "arena/heap.h"
+#include "arena/tcache.h"
 #include "inspect/heap_snapshot.h"
 
 /* One arena as it was read. */
@@ -30,9 +31,33 @@ struct arena_dump {
     struct heap_snapshot snap;      /* empty unless chunks or bins were asked for */
 };
 
+/* One bin of the calling thread's per-thread cache: its count as stored, and
+   the entries its list reached, decoded (the chunk's memory, as malloc returns
+   it) and as stored in the entry before (safe-linked from 2.32). */
+struct tcache_bin_dump {
+    unsigned count;
+    size_t first, n;                /* entries[first .. first + n), stored[] alike */
+    uintptr_t end;                  /* the decoded link the list ended on: 0, or where it was cut */
+    const char *damage;             /* NULL, or why the list was cut */
+};
+
+/* The calling thread's cache (only its own can be read: the others are other
+   threads' thread-local data), read after the arenas.  An entry is followed
+   only when it is the memory of a chunk some arena's snapshot holds. */
+struct tcache_dump {
+    uintptr_t address;              /* the tcache_perthread_struct; 0: none */
+    size_t tcache_count, tcache_max_bytes;
+    struct tcache_bin_dump bins[TCACHE_MAX_BINS];
+    uintptr_t *entries, *stored;
+    size_t nentries;
+    void *mem;                      /* the mapping behind entries[] and stored[] */
+    size_t memsize;
+};
+
 struct heap_dump {
     int narenas;
     struct arena_dump *arenas;
+    struct tcache_dump tcache;
     int n_mmaps;                    /* mmapped chunks, which belong to no arena */
     INTERNAL_SIZE_T mmapped_mem;
     void *mem;                      /* the mapping behind arenas[] */

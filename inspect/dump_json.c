@@ -14,9 +14,14 @@
  *                            "fd", "bk", "fd_nextsize", "bk_nextsize", "damage"}],
  *                "bins": [{"kind", "index", "size_min", "size_max", "header",
  *                          "chunks", "end", "nextsize", "damage"}]}],
+ *    "tcache": null | {"address", "tcache_count", "tcache_max",
+ *                      "bins": [{"index", "size", "count", "entries", "stored",
+ *                                "end", "damage"}]},
  *    "mmapped": {"chunks", "bytes"}}
  *
- * "chunks" and "bins" appear when asked for; "bins" lists only the non-empty
+ * "chunks" and "bins" appear when asked for ("tcache", the calling thread's
+ * cache, with "bins"); a chunk in the cache has state "tcache", its bin of the
+ * cache, and "next" / "next_stored"; "bins" lists only the non-empty
  * (or damaged) ones; links appear on the chunks whose state has them.
  */
 #include "inspect/dump.h"
@@ -42,7 +47,7 @@ static void put_damage(FILE *out, const char *damage)
 static void put_chunk(FILE *out, const struct snap_chunk *c)
 {
     static const char *const states[] = {"in_use", "fastbin", "unsorted", "smallbin",
-                                         "largebin", "free", "top", "fencepost"};
+                                         "largebin", "free", "top", "fencepost", "tcache"};
     char flags[64];
 
     /* ["PREV_INUSE", "NON_MAIN_ARENA"]: the names joined by '", "', quoted. */
@@ -57,6 +62,10 @@ static void put_chunk(FILE *out, const struct snap_chunk *c)
         put_addr(out, "fd", c->fd);
     if (c->state == CHUNK_UNSORTED || c->state == CHUNK_SMALLBIN || c->state == CHUNK_LARGEBIN)
         put_addr(out, "bk", c->bk);
+    if (c->state == CHUNK_TCACHE) {
+        put_addr(out, "next", c->fd);
+        put_addr(out, "next_stored", c->next_stored);
+    }
     if (c->state == CHUNK_LARGEBIN) {
         put_addr(out, "fd_nextsize", c->fd_nextsize);
         put_addr(out, "bk_nextsize", c->bk_nextsize);
@@ -154,6 +163,35 @@ static void put_arena(FILE *out, const struct arena_dump *a, unsigned what)
     fputc('}', out);
 }
 
+/* The calling thread's cache: null when it has none; its non-empty bins, each
+   entry as malloc would return it ("entries") and as stored ("stored"). */
+static void put_tcache(FILE *out, const struct tcache_dump *t)
+{
+    if (t->address == 0) {
+        fprintf(out, ",\n \"tcache\": null");
+        return;
+    }
+    fprintf(out, ",\n \"tcache\": {\"address\": \"0x%" PRIxPTR "\", \"tcache_count\": %zu, \"tcache_max\": %zu, \"bins\": [",
+            t->address, t->tcache_count, t->tcache_max_bytes);
+    const char *sep = "";
+    for (size_t i = 0; i < TCACHE_MAX_BINS; i++) {
+        const struct tcache_bin_dump *b = &t->bins[i];
+        if (b->count == 0 && b->n == 0 && b->damage == NULL)
+            continue;
+        fprintf(out, "%s\n  {\"index\": %zu, \"size\": %zu, \"count\": %u", sep, i, tidx2csize(i), b->count);
+        put_links(out, "entries", t->entries + b->first, b->n);
+        put_links(out, "stored", t->stored + b->first, b->n);
+        put_addr(out, "end", b->end);
+        if (b->damage == NULL && b->n != b->count)
+            put_damage(out, "the count differs from the list's length");
+        else
+            put_damage(out, b->damage);
+        fputc('}', out);
+        sep = ",";
+    }
+    fprintf(out, "]}");
+}
+
 void print_dump_json(FILE *out, const struct heap_dump *d, unsigned what)
 {
     fprintf(out, "{\"version\": 1,\n \"arenas\": [");
@@ -161,5 +199,8 @@ void print_dump_json(FILE *out, const struct heap_dump *d, unsigned what)
         fprintf(out, "%s\n  ", i > 0 ? "," : "");
         put_arena(out, &d->arenas[i], what);
     }
-    fprintf(out, "],\n \"mmapped\": {\"chunks\": %d, \"bytes\": %zu}}\n", d->n_mmaps, (size_t)d->mmapped_mem);
+    fprintf(out, "]");
+    if (what & ARENALLOC_DUMP_BINS)
+        put_tcache(out, &d->tcache);
+    fprintf(out, ",\n \"mmapped\": {\"chunks\": %d, \"bytes\": %zu}}\n", d->n_mmaps, (size_t)d->mmapped_mem);
 }

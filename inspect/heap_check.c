@@ -181,6 +181,8 @@ const char *arenalloc_check_heap(void)
         index++;
         av = next_arena(av);
     } while (av != &main_arena);
+    if (err == NULL && (err = check_tcache(detail, sizeof detail)) != NULL)
+        snprintf(check_message, sizeof check_message, "%s", detail);
     return err != NULL ? check_message : NULL;
 }
 

@@ -309,7 +309,7 @@ void release_snapshot(struct heap_snapshot *s)
 const char *chunk_state_name(enum chunk_state state)
 {
     static const char *const names[] = {"in use", "fastbins", "unsortedbin", "smallbins",
-                                        "largebins", "free", "top", "fencepost"};
+                                        "largebins", "free", "top", "fencepost", "tcachebins"};
     return names[state];
 }
 

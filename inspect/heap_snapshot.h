@@ -34,6 +34,7 @@ enum chunk_state {
     CHUNK_FREE,      /* free, yet in no bin: a damaged heap */
     CHUNK_TOP,
     CHUNK_FENCEPOST, /* the small in-use chunks that close a region */
+    CHUNK_TCACHE,    /* marked in use, but in the calling thread's cache */
 };
 
 struct snap_chunk {
@@ -41,7 +42,10 @@ struct snap_chunk {
     INTERNAL_SIZE_T size_field;          /* the raw size word: size and flag bits */
     enum chunk_state state;
     int bin;                             /* fastbin index, or bin index; -1 */
-    uintptr_t fd, bk;                    /* free chunks (fastbins: fd only, revealed) */
+    uintptr_t fd, bk;                    /* free chunks (fastbins: fd only, revealed);
+                                            tcache: fd is the next entry, revealed (an
+                                            entry is a chunk's memory, not its header) */
+    uintptr_t next_stored;               /* tcache: the next entry as stored (safe-linked) */
     uintptr_t fd_nextsize, bk_nextsize;  /* large-bin chunks */
     size_t room;                         /* bytes readable from addr inside its region */
     const char *damage;                  /* NULL, or what is wrong with this chunk */

@@ -184,6 +184,12 @@ bool os_single_threaded(void);
 /* The number of processors online (at least 1). */
 int os_ncpus(void);
 
+/* Fills `size` bytes at `buf` with random bits from the OS, without blocking
+   and without allocating; where the OS has none to give, bits that at least
+   differ from run to run (time, addresses).  Not for cryptography: the per-thread
+   cache's key only has to be unlikely to appear in a program's own data. */
+void os_random(void *buf, size_t size);
+
 /* ---- process -------------------------------------------------------------- */
 
 /* Registers handlers run around fork() (before, then in the parent, then in the

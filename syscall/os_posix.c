@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #if defined(__linux__)
@@ -349,6 +350,38 @@ int os_ncpus(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n >= 1 ? (int)n : 1;
+}
+
+/* Mixes x's bits (splitmix64's finaliser), for the fallback below. */
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+void os_random(void *buf, size_t size)
+{
+    unsigned char *out = buf;
+    size_t got = 0;
+#ifdef SYS_getrandom
+    /* The system call, not getrandom(3): older C libraries lack the wrapper.
+       GRND_NONBLOCK: early in boot the pool may not be ready, and malloc must
+       not wait for it. */
+    while (got < size) {
+        long n = syscall(SYS_getrandom, out + got, size - got, 0x1 /* GRND_NONBLOCK */);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+#endif
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)(uintptr_t)&ts;
+    for (; got < size; got++)
+        out[got] = (unsigned char)(seed = mix64(seed + got));
 }
 
 /* ---- process -------------------------------------------------------------- */

@@ -27,9 +27,13 @@
  *     address VirtualAlloc returned and frees everything it reserved; os_release
  *     of a part can only decommit it (see there).
  */
+/* rand_s, from the C runtime every program already links. */
+#define _CRT_RAND_S
+
 #include "syscall/os.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <windows.h>
@@ -442,6 +446,23 @@ int os_ncpus(void)
        processors, GetSystemInfo counts one group. */
     DWORD n = GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
     return n >= 1 && n <= (DWORD)INT32_MAX ? (int)n : 1;
+}
+
+void os_random(void *buf, size_t size)
+{
+    /* rand_s asks the system's generator (RtlGenRandom) four bytes at a time;
+       should it fail, the counter and an address still differ from run to run. */
+    unsigned char *out = buf;
+    LARGE_INTEGER t;
+    QueryPerformanceCounter(&t);
+    unsigned fallback = (unsigned)t.QuadPart ^ (unsigned)(uintptr_t)&t;
+    for (size_t i = 0; i < size; i += 4) {
+        unsigned r;
+        if (rand_s(&r) != 0)
+            r = fallback = fallback * 1103515245u + 12345u;
+        for (size_t j = 0; j < 4 && i + j < size; j++)
+            out[i + j] = (unsigned char)(r >> (8 * j));
+    }
 }
 
 /* ---- process -------------------------------------------------------------- */

@@ -24,5 +24,6 @@ Suite *reports_suite(void);
 Suite *fill_suite(void);
 Suite *stomp_suite(void);
 Suite *dump_suite(void);
+Suite *tcache_suite(void);
 
 #endif /* ARENALLOC_TESTS_SUITES_H */

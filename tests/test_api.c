@@ -458,6 +458,8 @@ Suite *api_suite(void)
     Suite *s = suite_create("api");
 
     TCase *tc = tcase_create("malloc_free_realloc");
+
+    tcase_add_checked_fixture(tc, tcache_off, NULL);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_malloc_zero_is_unique_minimum_chunk);
     tcase_add_test(tc, test_free_null_and_errno_preserved);
@@ -469,6 +471,8 @@ Suite *api_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("aligned");
+
+    tcase_add_checked_fixture(tc, tcache_off, NULL);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_posix_memalign_einval);
     tcase_add_test(tc, test_posix_memalign_valid);
@@ -482,6 +486,8 @@ Suite *api_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("introspection");
+
+    tcase_add_checked_fixture(tc, tcache_off, NULL);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_usable_size_is_chunk_size_minus_header);
     tcase_add_test(tc, test_mallopt_mxfast_range);

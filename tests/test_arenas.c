@@ -1114,6 +1114,9 @@ Suite *arenas_suite(void)
     Suite *s = suite_create("arenas");
 
     TCase *tc = tcase_create("contention");
+    /* Contention comes from threads meeting in the arena; the cache would spare
+       them most of those meetings. */
+    tcase_add_checked_fixture(tc, tcache_off_env, NULL);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_contention_spawns_arenas);
     suite_add_tcase(s, tc);
@@ -1128,6 +1131,7 @@ Suite *arenas_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("arena_max");
+    tcase_add_checked_fixture(tc, tcache_off_env, NULL); /* as "contention" */
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_mallopt_arena_max_1);
     tcase_add_test(tc, test_mallopt_arena_max_2);

@@ -212,6 +212,7 @@ Suite *calloc_suite(void)
 {
     Suite *s = suite_create("calloc");
     TCase *tc = tcase_create("zeroed");
+    tcase_add_checked_fixture(tc, tcache_off, NULL);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_calloc_from_fastbin);
     tcase_add_test(tc, test_calloc_from_unsorted_and_smallbin);

@@ -227,10 +227,18 @@ START_TEST(test_safe_linking_by_release)
 }
 END_TEST
 
+/* These checks are the arena's: every free must reach the bins, so the
+   per-thread cache is off (tests/test_tcache.c has the cache's own checks). */
+static void tcache_off(void)
+{
+    ck_assert_int_eq(arenalloc_set_tcache_count(0), 1);
+}
+
 Suite *corruption_suite(void)
 {
     Suite *s = suite_create("corruption");
     TCase *aborts = tcase_create("aborts");
+    tcase_add_checked_fixture(aborts, tcache_off, NULL);
     tcase_add_test(aborts, test_double_free_fasttop);
     tcase_add_test(aborts, test_free_interior);
     tcase_add_test(aborts, test_free_bad_size);
@@ -241,6 +249,8 @@ Suite *corruption_suite(void)
     suite_add_tcase(s, aborts);
 
     TCase *releases = tcase_create("releases");
+
+    tcase_add_checked_fixture(releases, tcache_off, NULL);
     tcase_add_test(releases, test_unsorted_attack_2_23);
     tcase_add_test(releases, test_unsorted_attack_2_29);
     tcase_add_test(releases, test_house_of_force_2_23);
@@ -248,6 +258,8 @@ Suite *corruption_suite(void)
     suite_add_tcase(s, releases);
 
     TCase *checker = tcase_create("checker");
+
+    tcase_add_checked_fixture(checker, tcache_off, NULL);
     tcase_add_test(checker, test_checker_sees_bad_size);
     tcase_add_test(checker, test_checker_sees_cycle);
     tcase_add_test(checker, test_checker_sees_lost_chunk);

@@ -637,6 +637,8 @@ Suite *dump_suite(void)
     Suite *s = suite_create("dump");
 
     TCase *tc = tcase_create("json");
+
+    tcase_add_checked_fixture(tc, tcache_off, NULL);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_json_chunks);
     tcase_add_test(tc, test_json_bins);
@@ -645,6 +647,8 @@ Suite *dump_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("text_and_api");
+
+    tcase_add_checked_fixture(tc, tcache_off, NULL);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_text_lines);
     tcase_add_test(tc, test_dump_changes_nothing);
@@ -654,6 +658,7 @@ Suite *dump_suite(void)
     /* A damaged heap must not make the dump loop or read outside the heap: a
        timeout or a crash fails these. */
     tc = tcase_create("damage");
+    tcase_add_checked_fixture(tc, tcache_off, NULL);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_damage_size);
     tcase_add_test(tc, test_damage_fastbin_cycle);

@@ -308,6 +308,7 @@ Suite *fill_suite(void)
 {
     Suite *s = suite_create("fill");
     TCase *tc = tcase_create("patterns");
+    tcase_add_checked_fixture(tc, tcache_off_env, NULL);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_env_fill_malloc);
     tcase_add_test(tc, test_env_fill_free);

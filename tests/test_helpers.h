@@ -13,6 +13,7 @@
 #include <check.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arenalloc.h"
@@ -81,6 +82,25 @@ static inline void settle(void)
     void *p = arenalloc_malloc(0x10000);
     ck_assert_ptr_nonnull(p);
     arenalloc_free(p);
+}
+
+/* ---- the per-thread cache ----------------------------------------------------------- */
+
+/* The suites about the arena's own bins run with the per-thread cache off, so
+   that every free reaches the bins, as in glibc with glibc.malloc.tcache_count=0
+   (tests/test_tcache.c is about the cache).  A checked fixture: it runs in the
+   test's own process. */
+static inline void tcache_off(void)
+{
+    ck_assert_int_eq(arenalloc_set_tcache_count(0), 1);
+}
+
+/* The same for suites whose tests read the environment at start-up (the
+   allocator must not have run yet): the setting goes in GLIBC_TUNABLES. */
+#define TCACHE_OFF_TUNABLE "glibc.malloc.tcache_count=0"
+static inline void tcache_off_env(void)
+{
+    ck_assert_int_eq(setenv("GLIBC_TUNABLES", TCACHE_OFF_TUNABLE, 1), 0);
 }
 
 /* ---- byte checks ------------------------------------------------------------------------- */

@@ -177,6 +177,7 @@ Suite *memalign_suite(void)
 {
     Suite *s = suite_create("memalign");
     TCase *tc = tcase_create("aligned");
+    tcase_add_checked_fixture(tc, tcache_off, NULL);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_aligned_usable_disjoint);
     tcase_add_test(tc, test_mmapped_memalign_records_lead);

@@ -248,6 +248,7 @@ Suite *realloc_suite(void)
 {
     Suite *s = suite_create("realloc");
     TCase *tc = tcase_create("heap");
+    tcase_add_checked_fixture(tc, tcache_off, NULL);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_contents_preserved_grow_and_shrink);
     tcase_add_test(tc, test_shrink_in_place);
@@ -259,6 +260,8 @@ Suite *realloc_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("mmapped");
+
+    tcase_add_checked_fixture(tc, tcache_off, NULL);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_mmapped_grow_and_shrink);
     tcase_add_test(tc, test_regime_changes);

@@ -668,6 +668,8 @@ Suite *reports_suite(void)
     Suite *s = suite_create("reports");
 
     TCase *tc = tcase_create("mallinfo");
+
+    tcase_add_checked_fixture(tc, tcache_off, NULL);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_mallinfo2_adds_up);
     tcase_add_test(tc, test_mallinfo2_sums_arenas);
@@ -675,12 +677,16 @@ Suite *reports_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("malloc_stats");
+
+    tcase_add_checked_fixture(tc, tcache_off, NULL);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_malloc_stats_text);
     tcase_add_test(tc, test_malloc_stats_two_arenas);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("malloc_info");
+
+    tcase_add_checked_fixture(tc, tcache_off, NULL);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_malloc_info_xml);
     tcase_add_test(tc, test_malloc_info_two_heaps);
@@ -689,6 +695,8 @@ Suite *reports_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("malloc_trim");
+
+    tcase_add_checked_fixture(tc, tcache_off, NULL);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_malloc_trim_lowers_rss);
     tcase_add_test(tc, test_malloc_trim_pad);

@@ -329,6 +329,8 @@ Suite *reuse_suite(void)
     Suite *s = suite_create("reuse");
 
     TCase *tc = tcase_create("fastbins");
+
+    tcase_add_checked_fixture(tc, tcache_off, NULL);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_fastbin_lifo);
     tcase_add_test(tc, test_fastbin_no_coalesce);
@@ -336,6 +338,8 @@ Suite *reuse_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("unsorted_small");
+
+    tcase_add_checked_fixture(tc, tcache_off, NULL);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_smallbin_fifo);
     tcase_add_test(tc, test_unsorted_exact_fit);
@@ -343,6 +347,8 @@ Suite *reuse_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("coalescing");
+
+    tcase_add_checked_fixture(tc, tcache_off, NULL);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_coalesce_backward);
     tcase_add_test(tc, test_coalesce_forward_and_both);
@@ -350,6 +356,8 @@ Suite *reuse_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("large_bins");
+
+    tcase_add_checked_fixture(tc, tcache_off, NULL);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_largebin_exact_fit);
     tcase_add_test(tc, test_largebin_best_fit_between);

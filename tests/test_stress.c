@@ -396,6 +396,8 @@ static void run_stress(int policy)
         if (S.slots[i].state == FULL)
             arenalloc_free(S.slots[i].p);
     ck_assert_ptr_null(arenalloc_check_heap());
+    /* The workers' caches went back at their exit; the main thread's goes back now. */
+    ck_assert_int_eq(arenalloc_set_tcache_count(0), 1);
 
     /* Nothing lost: no mapping left, and each arena has only its headers (its
        malloc_state; per region a heap_info, fenceposts, alignment) and at most the

@@ -47,10 +47,19 @@ static void assert_fresh(void)
                   "the allocator ran before this test; environment tests need Check's fork mode");
 }
 
+/* Sets GLIBC_TUNABLES to `value` behind the fixture's tcache_count=0 (these
+   tests watch the fastbins, which the cache would stand in front of). */
+static int setenv_tunables(const char *value)
+{
+    char both[1200];
+    ck_assert_int_lt(snprintf(both, sizeof both, "%s:%s", TCACHE_OFF_TUNABLE, value), (int)sizeof both);
+    return setenv("GLIBC_TUNABLES", both, 1);
+}
+
 static void fresh_setenv(const char *name, const char *value)
 {
     assert_fresh();
-    ck_assert_int_eq(setenv(name, value, 1), 0);
+    ck_assert_int_eq(strcmp(name, "GLIBC_TUNABLES") == 0 ? setenv_tunables(value) : setenv(name, value, 1), 0);
 }
 
 /* The allocator's first call: start-up reads the environment now. */
@@ -581,7 +590,7 @@ START_TEST(test_env_read_once)
     start();
     ck_assert_int_eq(setenv("MALLOC_PERTURB_", "90", 1), 0);
     ck_assert_int_eq(setenv("MALLOC_MMAP_MAX_", "0", 1), 0);
-    ck_assert_int_eq(setenv("GLIBC_TUNABLES", "glibc.malloc.mxfast=0", 1), 0);
+    ck_assert_int_eq(setenv_tunables("glibc.malloc.mxfast=0"), 0);
     assert_no_perturb();
     assert_defaults();
 }
@@ -733,14 +742,27 @@ START_TEST(test_glibc_tunables)
 }
 END_TEST
 
-/* GLIBC_TUNABLES: glibc.malloc.tcache_count is accepted and ignored (no cache yet), and the items after it still apply. */
+/* GLIBC_TUNABLES: the cache's three tunables reach mp_, out-of-range values are
+   refused as glibc refuses them, and the items after them still apply. */
 START_TEST(test_glibc_tunables_tcache_count)
 {
-    fresh_setenv("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0:glibc.malloc.perturb=0x22:glibc.malloc.top_pad=0");
+    fresh_setenv("GLIBC_TUNABLES", "glibc.malloc.tcache_count=3:glibc.malloc.tcache_unsorted_limit=5:"
+                                   "glibc.malloc.tcache_max=1033:glibc.malloc.perturb=0x22:glibc.malloc.top_pad=0");
     start();
+    ck_assert_uint_eq(mp_.tcache_count, 3);
+    ck_assert_uint_eq(mp_.tcache_unsorted_limit, 5);
+    ck_assert_uint_eq(mp_.tcache_max_bytes, 1032); /* 1033 is past bin 63: refused */
+    ck_assert_uint_eq(mp_.tcache_bins, 64);
     ck_assert_int_eq(perturb_byte, 0x22);
     ck_assert_uint_eq(mp_.top_pad, 0);
-    assert_perturbs(0x22);
+    /* Three frees of one size fill its bin of the cache; the fourth reaches the fastbin. */
+    char *p[4];
+    for (int i = 0; i < 4; i++)
+        p[i] = xmalloc(40);
+    for (int i = 0; i < 4; i++)
+        arenalloc_free(p[i]);
+    ck_assert_ptr_eq(main_arena.fastbinsY[fastbin_index(48)], mem2chunk(p[3]));
+    ck_assert_ptr_null(reveal_ptr(&mem2chunk(p[3])->fd));
 }
 END_TEST
 
@@ -760,6 +782,8 @@ START_TEST(test_glibc_tunables_all_names)
     ck_assert_uint_eq(mp_.arena_max, 3);
     ck_assert_uint_eq(mp_.arena_test, 2);
     ck_assert_uint_eq(global_max_fast, max_fast_for(64));
+    ck_assert_uint_eq(mp_.tcache_max_bytes, 0);
+    ck_assert_uint_eq(mp_.tcache_bins, 1); /* requests of 0 bytes still have a bin */
 }
 END_TEST
 
@@ -769,7 +793,7 @@ START_TEST(test_glibc_tunables_beat_alias)
     fresh_setenv("MALLOC_MMAP_THRESHOLD_", "65536");
     ck_assert_int_eq(setenv("MALLOC_PERTURB_", "0x10", 1), 0);
     ck_assert_int_eq(setenv("MALLOC_TOP_PAD_", "8192", 1), 0); /* no tunable for it below: the alias applies */
-    ck_assert_int_eq(setenv("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=1048576:glibc.malloc.perturb=0x20", 1),
+    ck_assert_int_eq(setenv_tunables("glibc.malloc.mmap_threshold=1048576:glibc.malloc.perturb=0x20"),
                      0);
     start();
     ck_assert_uint_eq(mp_.mmap_threshold, 1u << 20);
@@ -800,7 +824,7 @@ START_TEST(test_env_malformed_ignored)
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         snprintf(tunables + strlen(tunables), sizeof tunables - strlen(tunables), "%sglibc.malloc.%s=%s",
                  i == 0 ? "" : ":", names[i], v);
-    ck_assert_int_eq(setenv("GLIBC_TUNABLES", tunables, 1), 0);
+    ck_assert_int_eq(setenv_tunables(tunables), 0);
     start();
     assert_defaults();
     assert_no_perturb();
@@ -817,7 +841,7 @@ START_TEST(test_env_out_of_range_ignored)
     ck_assert_int_eq(setenv("MALLOC_ARENA_TEST", "0", 1), 0);
     ck_assert_int_eq(setenv("MALLOC_MMAP_MAX_", "2147483648", 1), 0);
     ck_assert_int_eq(setenv("MALLOC_CHECK_", "4", 1), 0);
-    ck_assert_int_eq(setenv("GLIBC_TUNABLES", "glibc.malloc.mxfast=161:glibc.malloc.perturb=0x100", 1), 0);
+    ck_assert_int_eq(setenv_tunables("glibc.malloc.mxfast=161:glibc.malloc.perturb=0x100"), 0);
     start();
     assert_defaults();
     assert_no_perturb();
@@ -842,6 +866,8 @@ Suite *tunables_suite(void)
     Suite *s = suite_create("tunables");
 
     TCase *tc = tcase_create("mallopt");
+
+    tcase_add_checked_fixture(tc, tcache_off_env, NULL);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_mallopt_return_values);
     tcase_add_test(tc, test_mallopt_mmap_threshold_moves_boundary);
@@ -857,6 +883,8 @@ Suite *tunables_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("arenas");
+
+    tcase_add_checked_fixture(tc, tcache_off_env, NULL);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_mallopt_arena_max_1_per_thread);
     tcase_add_test(tc, test_no_arena_max_per_thread);
@@ -866,6 +894,8 @@ Suite *tunables_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("environment");
+
+    tcase_add_checked_fixture(tc, tcache_off_env, NULL);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_env_read_at_start_up);
     tcase_add_test(tc, test_env_read_once);

@@ -1,5 +1,5 @@
 /*
- * fidelity SEED COUNT - address fidelity probe.
+ * fidelity SEED COUNT [THREADS] - address fidelity probe.
  *
  * Runs a seeded pseudo-random sequence of COUNT malloc/calloc/realloc/free
  * calls over a table of SLOTS pointers and prints, one line per operation,
@@ -8,10 +8,14 @@
  *
  * where offset is the returned (or freed) address minus the address of the
  * very first allocation, in signed hex ("NULL" when nothing was returned).
- * tests/fidelity/fidelity.sh runs it once on glibc 2.36 with the tcache off
- * (GLIBC_TUNABLES=glibc.malloc.tcache_count=0) and once with arenalloc
- * preloaded: identical output means the same chunks were chosen in the same
- * order, i.e. the same algorithm.
+ * Now and then the sequence frees 8 to 16 blocks of one tcache size in a
+ * row, overflowing that bin of the per-thread cache.  THREADS threads then
+ * run sequences of their own (COUNT / 4 operations each), printed as
+ * "tN:index op size offset" relative to the thread's own first allocation.
+ * tests/fidelity/fidelity.sh runs it on glibc 2.36 and with arenalloc
+ * preloaded, with the tcache off (GLIBC_TUNABLES=glibc.malloc.tcache_count=0)
+ * and with the defaults: identical output means the same chunks were chosen
+ * in the same order, i.e. the same algorithm.
  *
  * Why the offsets are reproducible despite ASLR: every request is below the
  * 128 KiB mmap threshold, so everything lives in main_arena's brk heap. The
@@ -53,6 +57,8 @@
  * the other lines, and reports '#' differences as notes.
  */
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +72,12 @@ enum {
     SMALL_MAX = 1008,        /* largest request in a small bin */
     LARGE_MAX = 120 * 1024,  /* stays below the 128 KiB mmap threshold */
     PHASE_LEN = 1500,        /* operations per grow/shrink phase */
+    TCACHE_MAX = 1032,       /* largest request the tcache holds (64-bit) */
+    BURST_MIN = 8,           /* a burst frees more than a tcache bin holds (7) */
+    BURST_MAX = 16,
+    MAX_THREADS = 4,
+    THREAD_SLOTS = 64,       /* a thread's live set stays far below one */
+    THREAD_LARGE_MAX = 4096, /* arenalloc heap (1 MiB; glibc's is 64 MiB) */
 };
 
 enum op_kind {
@@ -100,13 +112,19 @@ struct slot {
     unsigned char tag;  /* byte written at both ends, checked later */
 };
 
-/* Static, so bookkeeping never goes through the allocator under test. */
-static struct record records[MAX_OPS];
-static struct slot slots[SLOTS];
-static unsigned live_count;
-static unsigned long integrity_errors;
-static uint64_t rng_state;
-static unsigned style;
+/* Static, so bookkeeping never goes through the allocator under test.  Each
+ * thread has its own sequence: the state of one is thread-local (static TLS,
+ * set up without malloc), the records of each in its own static table. */
+static struct record main_records[MAX_OPS];
+static struct record thread_records[MAX_THREADS][MAX_OPS / 4];
+static _Thread_local struct record *records;
+static _Thread_local struct slot slots[SLOTS];
+static _Thread_local unsigned slot_limit;   /* slots this sequence may use */
+static _Thread_local size_t large_max;      /* largest request it makes */
+static _Thread_local unsigned live_count;
+static _Thread_local unsigned long integrity_errors;
+static _Thread_local uint64_t rng_state;
+static _Thread_local unsigned style;
 
 /* ---- deterministic randomness ------------------------------------------ */
 
@@ -167,22 +185,22 @@ static size_t draw_size(void)
     if (r == 0)
         return 0;
     if (style == 3)
-        return log_uniform(1, LARGE_MAX);
+        return log_uniform(1, large_max);
     r = (unsigned)rng_below(100);
     if (r < mix[style][0])
         return 1 + (size_t)rng_below(FAST_MAX);
     if (r < mix[style][0] + mix[style][1])
         return FAST_MAX + 1 + (size_t)rng_below(SMALL_MAX - FAST_MAX);
-    return log_uniform(SMALL_MAX + 1, LARGE_MAX);
+    return log_uniform(SMALL_MAX + 1, large_max);
 }
 
 /* A random slot that is empty (want_empty) or in use, scanning from a
  * random start; the caller guarantees one exists. */
 static unsigned pick_slot(int want_empty)
 {
-    unsigned i = (unsigned)rng_below(SLOTS);
+    unsigned i = (unsigned)rng_below(slot_limit);
     while ((slots[i].p == NULL) != want_empty)
-        i = (i + 1) % SLOTS;
+        i = (i + 1) % slot_limit;
     return i;
 }
 
@@ -244,7 +262,7 @@ static size_t realloc_size(size_t old, enum op_kind *op)
     if (r < 55 || old < 2) {
         size_t grown = old + 1 + draw_size();
         *op = OP_REALLOC_GROW;
-        return grown > LARGE_MAX ? LARGE_MAX : grown;
+        return grown > large_max ? large_max : grown;
     }
     /* Never shrink to 0 here: that is realloc-zero, a free. */
     size_t lo = old / 4 ? old / 4 : 1;
@@ -286,22 +304,141 @@ static void do_release(struct slot *s, struct record *rec, unsigned char tag)
         touch(s, tag);
 }
 
-/* Alternating phases push the live set up and down, so the heap grows,
- * fills holes, and empties again (top coalescing and trimming). */
-static void run_sequence(unsigned long count)
+/* A burst: n blocks of one size the tcache holds, then every one freed,
+ * so that a bin of the cache fills and the frees after the seventh reach
+ * the arena's bins (and the next mallocs of that size stash them back).
+ * Returns the operations recorded, at most room. */
+static unsigned long burst(unsigned long first, unsigned long room)
 {
-    for (unsigned long i = 0; i < count; i++) {
+    size_t size = 1 + (size_t)rng_below(TCACHE_MAX);
+    unsigned n = BURST_MIN + (unsigned)rng_below(BURST_MAX - BURST_MIN + 1);
+    unsigned picked[BURST_MAX];
+    unsigned long done = 0;
+
+    if (live_count + n > slot_limit || 2 * (unsigned long)n > room)
+        return 0;
+    for (unsigned k = 0; k < n; k++) {
+        struct slot *s = &slots[picked[k] = pick_slot(1)];
+        struct record *rec = &records[first + done++];
+        s->size = size;
+        s->p = malloc(size);
+        rec->op = OP_MALLOC;
+        rec->size = (uint32_t)size;
+        rec->addr = (uintptr_t)s->p;
+        if (s->p) {
+            live_count++;
+            touch(s, (unsigned char)(first + k));
+        }
+    }
+    for (unsigned k = 0; k < n; k++) {
+        struct slot *s = &slots[picked[k]];
+        struct record *rec = &records[first + done++];
+        rec->op = OP_FREE;
+        rec->size = (uint32_t)s->size;
+        rec->addr = (uintptr_t)s->p;
+        if (s->p) {
+            check_byte(s->p[0], s->tag);
+            live_count--;
+        }
+        free(s->p);
+        s->p = NULL;
+    }
+    return done;
+}
+
+/* Alternating phases push the live set up and down, so the heap grows,
+ * fills holes, and empties again (top coalescing and trimming).  Now and
+ * then a burst of frees of one tcache size overflows the cache. */
+static void run_sequence_from(unsigned long i, unsigned long count)
+{
+    while (i < count) {
+        if (rng_below(100) == 0) {
+            unsigned long n = burst(i, count - i);
+            if (n > 0) {
+                i += n;
+                continue;
+            }
+        }
         int growing = (i / PHASE_LEN) % 2 == 0;
         unsigned p_alloc = growing ? 70 : 25;
         int allocate = live_count == 0 ||
-                       (live_count < SLOTS && rng_below(100) < p_alloc);
+                       (live_count < slot_limit && rng_below(100) < p_alloc);
         unsigned char tag = (unsigned char)(i * 31 + 7);
         struct slot *s = &slots[pick_slot(allocate)];
         if (allocate)
             do_allocate(s, &records[i], tag);
         else
             do_release(s, &records[i], tag);
+        i++;
     }
+}
+
+static void run_sequence(unsigned long count)
+{
+    run_sequence_from(0, count);
+}
+
+/* Sets up the calling thread's sequence. */
+static void start_sequence(uint64_t seed, struct record *table, unsigned nslots, size_t largest)
+{
+    records = table;
+    slot_limit = nslots;
+    large_max = largest;
+    rng_state = seed;
+    style = (unsigned)(seed % 4);
+}
+
+/* ---- threads ----------------------------------------------------------- */
+
+/* glibc 2.36 gives every new thread an arena of its own, and only that
+ * thread allocates there, so a thread's addresses relative to its first
+ * allocation are as reproducible as the main thread's, whatever the
+ * threads' interleaving.  (arenalloc needs ARENALLOC_ARENA_POLICY=per-thread
+ * for that, which fidelity.sh sets.) */
+struct thread_job {
+    pthread_t id;
+    unsigned index;
+    uint64_t seed;
+    unsigned long count;
+    unsigned long integrity_errors;
+};
+
+/* Which thread may make its first call: thread t waits for t - 1's, so the
+ * threads take their arenas in a fixed order; and none goes on before all
+ * have one, or a thread that started late would be given the arena of one
+ * that had already finished and exited.  After that they run at once. */
+static _Atomic unsigned first_call_turn;
+static unsigned thread_total;
+
+static void *thread_main(void *arg)
+{
+    struct thread_job *job = arg;
+    start_sequence(job->seed, thread_records[job->index], THREAD_SLOTS, THREAD_LARGE_MAX);
+    while (first_call_turn != job->index)
+        sched_yield();
+    run_sequence(1);
+    first_call_turn = job->index + 1;
+    while (first_call_turn != thread_total)
+        sched_yield();
+    run_sequence_from(1, job->count);
+    job->integrity_errors = integrity_errors;
+    /* The blocks still live stay: freeing them would only add operations
+     * that are not recorded. */
+    return NULL;
+}
+
+/* Runs n threads at once, each its own sequence of count operations. */
+static int run_threads(struct thread_job *jobs, unsigned n, uint64_t seed, unsigned long count)
+{
+    thread_total = n;
+    for (unsigned t = 0; t < n; t++) {
+        jobs[t] = (struct thread_job){.index = t, .seed = seed * 1000 + t + 1, .count = count};
+        if (pthread_create(&jobs[t].id, NULL, thread_main, &jobs[t]) != 0)
+            return -1;
+    }
+    for (unsigned t = 0; t < n; t++)
+        pthread_join(jobs[t].id, NULL);
+    return 0;
 }
 
 /* ---- reporting (only after the sequence: stdio allocates) -------------- */
@@ -338,17 +475,24 @@ static void print_offset(uintptr_t addr, uintptr_t base)
         printf("-0x%llx\n", (unsigned long long)(base - addr));
 }
 
+/* One sequence's operations, relative to its first allocation. */
+static void print_records(const char *prefix, const struct record *table, unsigned long count)
+{
+    uintptr_t base = table[0].addr;
+    for (unsigned long i = 0; i < count; i++) {
+        printf("%s%lu %s %lu ", prefix, i, op_names[table[i].op],
+               (unsigned long)table[i].size);
+        print_offset(table[i].addr, base);
+    }
+}
+
 static void print_results(unsigned long count, uintptr_t brk_at_main,
                           uintptr_t brk_at_end)
 {
     uintptr_t base = records[0].addr;
     uintptr_t start_brk = read_start_brk();
 
-    for (unsigned long i = 0; i < count; i++) {
-        printf("%lu %s %lu ", i, op_names[records[i].op],
-               (unsigned long)records[i].size);
-        print_offset(records[i].addr, base);
-    }
+    print_records("", records, count);
     printf("integrity-errors %lu\n", integrity_errors);
     /* Where the heap ends says how sysmalloc grew it and systrim shrank it;
      * a top chunk of another size changes when malloc_consolidate runs, so
@@ -368,22 +512,38 @@ static void print_results(unsigned long count, uintptr_t brk_at_main,
 int main(int argc, char **argv)
 {
     /* Argument parsing uses only strtoul, which does not allocate. */
-    char *end1 = NULL, *end2 = NULL;
-    unsigned long long seed = argc == 3 ? strtoull(argv[1], &end1, 0) : 0;
-    unsigned long count = argc == 3 ? strtoul(argv[2], &end2, 0) : 0;
-    if (argc != 3 || *end1 || *end2 || count == 0 || count > MAX_OPS) {
-        fprintf(stderr, "usage: %s SEED COUNT   (1 <= COUNT <= %d)\n",
-                argv[0], MAX_OPS);
+    char *end1 = NULL, *end2 = NULL, *end3 = NULL;
+    int ok_args = argc == 3 || argc == 4;
+    unsigned long long seed = ok_args ? strtoull(argv[1], &end1, 0) : 0;
+    unsigned long count = ok_args ? strtoul(argv[2], &end2, 0) : 0;
+    unsigned long nthreads = argc == 4 ? strtoul(argv[3], &end3, 0) : 0;
+    if (!ok_args || *end1 || *end2 || (end3 && *end3) || count == 0 || count > MAX_OPS ||
+        nthreads > MAX_THREADS) {
+        fprintf(stderr, "usage: %s SEED COUNT [THREADS]   (1 <= COUNT <= %d, THREADS <= %d)\n",
+                argv[0], MAX_OPS, MAX_THREADS);
         return 2;
     }
-    rng_state = seed;
-    style = (unsigned)(seed % 4);
+    start_sequence(seed, main_records, SLOTS, LARGE_MAX);
 
     uintptr_t brk_at_main = (uintptr_t)sbrk(0);
     run_sequence(count);
     uintptr_t brk_at_end = (uintptr_t)sbrk(0);
 
-    printf("# fidelity seed %llu count %lu style %u\n", seed, count, style);
+    /* Then the threads, each a quarter as long, in arenas of their own. */
+    static struct thread_job jobs[MAX_THREADS];
+    unsigned long thread_count = count / 4 ? count / 4 : 1;
+    if (nthreads > 0 && run_threads(jobs, (unsigned)nthreads, seed, thread_count) != 0) {
+        fprintf(stderr, "pthread_create failed\n");
+        return 1;
+    }
+
+    printf("# fidelity seed %llu count %lu style %u threads %lu\n", seed, count, style, nthreads);
     print_results(count, brk_at_main, brk_at_end);
+    for (unsigned t = 0; t < nthreads; t++) {
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "t%u:", t);
+        print_records(prefix, thread_records[t], thread_count);
+        printf("t%u:integrity-errors %lu\n", t, jobs[t].integrity_errors);
+    }
     return 0;
 }

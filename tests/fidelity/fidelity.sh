@@ -4,18 +4,29 @@
 #   tests/fidelity/fidelity.sh BUILD_DIR
 #
 # Runs BUILD_DIR/tests/fidelity/fidelity (built by the Makefile) for a set of
-# seeds, once on glibc's own malloc with the tcache off and once with
-# BUILD_DIR/libarenalloc.so preloaded, and compares the printed offsets line
-# by line, then where the heap ends (brk-end: how top was grown and trimmed,
-# which decides when malloc_consolidate runs). Offsets are relative to the
-# first allocation, so ASLR does not matter; glibc is run twice per seed to
-# prove that.
+# seeds, once on glibc's own malloc and once with BUILD_DIR/libarenalloc.so
+# preloaded, and compares the printed offsets line by line, then where the
+# heap ends (brk-end: how top was grown and trimmed, which decides when
+# malloc_consolidate runs). Offsets are relative to the first allocation, so
+# ASLR does not matter; glibc is run twice per seed to prove that.
+#
+# Each seed runs in two modes, the same settings for both allocators:
+#   off      GLIBC_TUNABLES=glibc.malloc.tcache_count=0: the per-thread cache
+#            off (its structure is still allocated, and read, in both)
+#   default  no settings: the cache on, 7 chunks per bin
+# The main thread's sequence includes bursts of 8 to 16 frees of one tcache
+# size (more than a bin holds); then threads run sequences of their own, each
+# compared relative to its own first allocation, in its own arena. glibc 2.36
+# gives each thread an arena of its own, so arenalloc runs with
+# ARENALLOC_ARENA_POLICY=per-thread.
 #
 # Environment:
 #   ARENALLOC_LIB   library to preload instead of BUILD_DIR/libarenalloc.so;
 #                   "none" preloads nothing (glibc against glibc: must pass).
 #   FIDELITY_SEEDS  seeds to run (default 1..12; seed % 4 picks a size mix)
-#   FIDELITY_OPS    operations per seed (default 20000)
+#   FIDELITY_OPS    operations per seed (default 20000; a quarter per thread)
+#   FIDELITY_THREADS threads after the main sequence (default 2, at most 4)
+#   FIDELITY_MODES  modes to run (default "off default")
 #   FIDELITY_KEEP   set to 1 to keep the outputs even when every seed passes
 set -u
 
@@ -30,11 +41,20 @@ prog=$build_dir/tests/fidelity/fidelity
 lib=${ARENALLOC_LIB:-$build_dir/libarenalloc.so}
 seeds=${FIDELITY_SEEDS:-"1 2 3 4 5 6 7 8 9 10 11 12"}
 ops=${FIDELITY_OPS:-20000}
+threads=${FIDELITY_THREADS:-2}
+modes=${FIDELITY_MODES:-"off default"}
 context_lines=5
 
-# The reference is glibc with the tcache off: arenalloc has no tcache yet.
-# Both runs get the same setting; it is harmless under arenalloc.
-export GLIBC_TUNABLES=glibc.malloc.tcache_count=0
+export ARENALLOC_ARENA_POLICY=per-thread
+
+# set_mode MODE: the settings both allocators run under.
+set_mode() {
+    case $1 in
+    off) export GLIBC_TUNABLES=glibc.malloc.tcache_count=0 ;;
+    default) unset GLIBC_TUNABLES ;;
+    *) echo "unknown mode $1 (off, default)" >&2; exit 2 ;;
+    esac
+}
 
 passed=0
 failed=0
@@ -48,7 +68,7 @@ summary_and_exit() {
 # Count every seed as failed when the run cannot even start.
 fail_all() {
     echo "FAIL fidelity: $*"
-    failed=$(echo $seeds | wc -w)
+    failed=$(($(echo $seeds | wc -w) * $(echo $modes | wc -w)))
     summary_and_exit
 }
 
@@ -69,9 +89,9 @@ check_inputs() {
 run_probe() {
     local out=$1 err=$2 seed=$3 preload=${4:-}
     if [ -n "$preload" ]; then
-        LD_PRELOAD=$preload timeout 120 "$prog" "$seed" "$ops" >"$out" 2>"$err"
+        LD_PRELOAD=$preload timeout 120 "$prog" "$seed" "$ops" "$threads" >"$out" 2>"$err"
     else
-        timeout 120 "$prog" "$seed" "$ops" >"$out" 2>"$err"
+        timeout 120 "$prog" "$seed" "$ops" "$threads" >"$out" 2>"$err"
     fi
 }
 
@@ -103,17 +123,17 @@ report_mismatch() {
     op=${ref_line%% *}
     case $op in
     brk-end)
-        echo "FAIL seed $seed: all $ops addresses identical, but the heap ends elsewhere:" \
+        echo "FAIL seed $seed ($mode): all $ops addresses identical, but the heap ends elsewhere:" \
             "glibc ${ref_line#* } vs arenalloc ${cand_line#* }"
         echo "     (top sized differently: sysmalloc/systrim, or no 0x290 chunk for" \
             "glibc's tcache_perthread_struct; see tests/fidelity/fidelity.c)"
         return ;;
     integrity-errors)
-        echo "FAIL seed $seed: realloc lost contents or calloc did not zero:" \
+        echo "FAIL seed $seed ($mode): realloc lost contents or calloc did not zero:" \
             "glibc ${ref_line#* } vs arenalloc ${cand_line#* } integrity errors"
         return ;;
     esac
-    echo "FAIL seed $seed: first difference at operation ${op:-$line}:" \
+    echo "FAIL seed $seed ($mode): first difference at operation ${op:-$line}:" \
         "${ref_line:-<end of output>} vs ${cand_line:-<end of output>}"
     from=$((line > context_lines ? line - context_lines : 1))
     if [ "$line" -gt 1 ]; then
@@ -122,22 +142,23 @@ report_mismatch() {
     fi
 }
 
-# One seed: reference twice, candidate once; print its ok/FAIL line.
+# One seed in the current mode: reference twice, candidate once; print its
+# ok/FAIL line.
 run_seed() {
-    local seed=$1 d=$work/seed-$1 status
+    local seed=$1 d=$work/$mode-seed-$1 status
     mkdir -p "$d"
     run_probe "$d/glibc.raw" "$d/glibc.err" "$seed" ||
-        { echo "FAIL seed $seed: glibc run failed: $(head -c 300 "$d/glibc.err")"; return 1; }
+        { echo "FAIL seed $seed ($mode): glibc run failed: $(head -c 300 "$d/glibc.err")"; return 1; }
     run_probe "$d/glibc2.raw" "$d/glibc2.err" "$seed"
     if ! cmp -s "$d/glibc.raw" "$d/glibc2.raw"; then
-        echo "FAIL seed $seed: glibc itself is not reproducible (harness problem)"
+        echo "FAIL seed $seed ($mode): glibc itself is not reproducible (harness problem)"
         return 1
     fi
     run_probe "$d/arenalloc.raw" "$d/arenalloc.err" "$seed" \
         "$([ "$lib" = none ] || echo "$lib")"
     status=$?
     if [ "$status" -ne 0 ] || grep -q 'cannot be preloaded' "$d/arenalloc.err"; then
-        echo "FAIL seed $seed: run with $lib exited with status $status:" \
+        echo "FAIL seed $seed ($mode): run with $lib exited with status $status:" \
             "$(head -c 300 "$d/arenalloc.err")"
         return 1
     fi
@@ -147,7 +168,7 @@ run_seed() {
         report_mismatch "$seed" "$d/glibc.ops" "$d/arenalloc.ops"
         return 1
     fi
-    echo "ok   seed $seed: $ops addresses identical"
+    echo "ok   seed $seed ($mode): $(wc -l <"$d/glibc.ops") lines identical ($ops operations, $threads threads)"
     report_notes "$seed" "$d/glibc.raw" "$d/arenalloc.raw"
     return 0
 }
@@ -155,12 +176,15 @@ run_seed() {
 main() {
     check_inputs
     work=$(mktemp -d "${TMPDIR:-/tmp}/arenalloc-fidelity.XXXXXX")
-    for seed in $seeds; do
-        if run_seed "$seed"; then
-            passed=$((passed + 1))
-        else
-            failed=$((failed + 1))
-        fi
+    for mode in $modes; do
+        set_mode "$mode"
+        for seed in $seeds; do
+            if run_seed "$seed"; then
+                passed=$((passed + 1))
+            else
+                failed=$((failed + 1))
+            fi
+        done
     done
     if [ "$failed" -eq 0 ] && [ "${FIDELITY_KEEP:-0}" != 1 ]; then
         rm -rf "$work"

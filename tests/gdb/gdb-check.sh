@@ -61,7 +61,8 @@ gcc -g -O1 -I. -Iinclude -o "$out/dropin_program" tests/gdb/dropin_program.c -pt
 expected() {
     grep -E '^(arena [0-9]+:|mmapped chunks:)' "$1"
     awk '/^chunks of arena/ {on = 1} /^bins of arena/ || /^arena [0-9]+:/ || /^mmapped/ {on = 0} on' "$1"
-    awk '/^bins of arena/ {on = 1} /^chunks of arena/ || /^arena [0-9]+:/ || /^mmapped/ {on = 0} on' "$1"
+    awk '/^bins of arena/ {on = 1} /^chunks of arena/ || /^arena [0-9]+:/ || /^tcache of/ || /^mmapped/ {on = 0} on' "$1"
+    awk '/^tcache of/ {on = 1} /^mmapped/ {on = 0} on' "$1"
 }
 
 # section FILE NAME: what gdb printed between "==NAME==" and the next "==...==".
@@ -107,12 +108,12 @@ no_python_errors() {
 
 # The commands, each after a marker line ("==heap=="), for section().
 COMMANDS=(-ex 'echo ==arenas==\n' -ex arena-arenas -ex 'echo ==heap==\n' -ex arena-heap
-          -ex 'echo ==bins==\n' -ex arena-bins -ex 'echo ==end==\n')
+          -ex 'echo ==bins==\n' -ex arena-bins -ex 'echo ==tcache==\n' -ex arena-tcache -ex 'echo ==end==\n')
 
 # gdb_commands_matched NAME DUMP GDB_OUTPUT: the three commands against the dump.
 gdb_commands_matched() {
     expected "$2" >"$3.expected"
-    { section "$3" arenas; section "$3" heap; section "$3" bins; } >"$3.actual"
+    { section "$3" arenas; section "$3" heap; section "$3" bins; section "$3" tcache; } >"$3.actual"
     compare "$1" "$3.expected" "$3.actual"
 }
 
@@ -137,7 +138,7 @@ rm -f "$out/dump.txt" "$out/core"
     --args "$out/heap_program" "$out/dump.txt" >"$live" 2>&1
 gdb_commands_matched "live process: arena-arenas, arena-heap, arena-bins = arenalloc_dump" "$out/dump.txt" "$live"
 { section "$live" heap1; section "$live" bins1; } >"$live.arena1"
-awk '/^(chunks|bins) of arena 1$/ {on = 1} /^(chunks|bins) of arena [02-9]/ || /^arena [0-9]+:/ || /^mmapped/ {on = 0} on' \
+awk '/^(chunks|bins) of arena 1$/ {on = 1} /^(chunks|bins) of arena [02-9]/ || /^arena [0-9]+:/ || /^tcache of/ || /^mmapped/ {on = 0} on' \
     "$out/dump.txt" >"$live.arena1.expected"
 compare "live process: arena-heap 1, arena-bins 1 = arena 1 of the dump" "$live.arena1.expected" "$live.arena1"
 no_python_errors "live process" "$live"

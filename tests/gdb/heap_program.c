@@ -46,11 +46,13 @@
 #define xfree      free
 static int (*dump_fn)(FILE *, unsigned, int);
 static int (*policy_fn)(int);
+static int (*tcache_count_fn)(size_t);
 static void find_functions(void)
 {
     dump_fn = (int (*)(FILE *, unsigned, int))dlsym(RTLD_DEFAULT, "arenalloc_dump");
     policy_fn = (int (*)(int))dlsym(RTLD_DEFAULT, "arenalloc_set_arena_policy");
-    if (dump_fn == NULL || policy_fn == NULL) {
+    tcache_count_fn = (int (*)(size_t))dlsym(RTLD_DEFAULT, "arenalloc_set_tcache_count");
+    if (dump_fn == NULL || policy_fn == NULL || tcache_count_fn == NULL) {
         fprintf(stderr, "dropin_program: run me with LD_PRELOAD=build/libarenalloc.so\n");
         exit(2);
     }
@@ -60,6 +62,7 @@ static void find_functions(void)
 #define xfree      arenalloc_free
 #define dump_fn    arenalloc_dump
 #define policy_fn  arenalloc_set_arena_policy
+#define tcache_count_fn arenalloc_set_tcache_count
 static void find_functions(void) {}
 #endif
 
@@ -67,6 +70,7 @@ static void find_functions(void) {}
    user pointers, as malloc returned them. */
 void *fast_ptr, *small_ptr, *large_ptr, *unsorted_ptr, *mmap_ptr, *big_ptr;
 void *thread_ptr, *thread_fast_ptr;
+static void *cache1_ptr, *cache2_ptr;
 static void *f1_ptr, *f3_ptr;
 
 /* gdb stops here (break stop_here).  noinline and an empty asm keep the call. */
@@ -120,8 +124,10 @@ static void build_main_heap(void)
     void *l4 = xmalloc(0x4f8), *g8 = xmalloc(0x18);
     void *m1 = xmalloc(0xc08), *g9 = xmalloc(0x18);
     void *u1 = xmalloc(0x98), *g10 = xmalloc(0x18);
+    void *c1 = xmalloc(0x38), *g11 = xmalloc(0x18), *c2 = xmalloc(0x38), *g12 = xmalloc(0x18);
     (void)g0, (void)g1, (void)g2, (void)g3, (void)g4, (void)g5, (void)g6, (void)g7, (void)g8;
-    (void)g9, (void)g10;
+    (void)g9, (void)g10, (void)g11, (void)g12;
+    cache1_ptr = c1, cache2_ptr = c2;
     /* Kept before they are freed: the addresses gdb is asked about. */
     fast_ptr = f0, small_ptr = s1, large_ptr = l1, unsorted_ptr = u1;
     f1_ptr = f1, f3_ptr = f3;
@@ -187,6 +193,9 @@ int main(int argc, char **argv)
     }
     find_functions();
     policy_fn(ARENALLOC_POLICY_PER_THREAD);
+    /* The bins first, with the per-thread cache off so every free reaches them;
+       then two chunks in the main thread's cache. */
+    tcache_count_fn(0);
     build_main_heap();
 
     if (pthread_create(&t, NULL, thread_main, NULL) != 0)
@@ -195,6 +204,8 @@ int main(int argc, char **argv)
     while (!thread_ready)
         pthread_cond_wait(&cond, &lock);
     pthread_mutex_unlock(&lock);
+    tcache_count_fn(7);
+    xfree(cache1_ptr), xfree(cache2_ptr); /* tcachebins[0x40]: cache2 -> cache1 */
 
     dump_to(argv[1]);
     stop_here();

@@ -62,8 +62,8 @@
 #    the dynamic linker resolves them under the preload (support/preload-probe.c):
 #    such a call would silently reach glibc's malloc.  Once arenalloc exports the
 #    function, the test moves to the default list by itself;
-#  - or it tests a feature arenalloc has not got: the per-thread cache (tcache),
-#    MALLOC_CHECK_ (malloc-check in libc_malloc_debug.so), mtrace.  The reason is
+#  - or it tests a feature arenalloc has not got: MALLOC_CHECK_ (malloc-check in
+#    libc_malloc_debug.so), mtrace.  The reason is
 #    in the table and is printed.
 # tst-interpose-thread and -nothread define malloc, free, calloc and realloc in the
 # test program itself, which the dynamic linker prefers to any preloaded library:
@@ -120,9 +120,9 @@ tst-malloc-backtrace          | |
 tst-interpose-nothread        | tst-interpose-aux-nothread.c |
 tst-interpose-thread          | tst-interpose-aux-thread.c   |
 tst-mallocfork3               | |
-tst-tcfree1                   | | per-thread cache (tcache): glibc catches this double free through the tcache key
-tst-tcfree2                   | | per-thread cache (tcache): a double free of a chunk deep in a full tcache bin
-tst-tcfree3                   | | per-thread cache (tcache): a free whose data looks like the tcache key
+tst-tcfree1                   | |
+tst-tcfree2                   | |
+tst-tcfree3                   | |
 tst-malloc-check              | | MALLOC_CHECK_=3 (malloc-check, in libc_malloc_debug.so)
 tst-malloc-usable             | | MALLOC_CHECK_=3: malloc_usable_size must return exactly the size asked for
 tst-malloc-usable-tunables    | | glibc.malloc.check=3: the same as tst-malloc-usable, set by tunable

@@ -165,6 +165,24 @@ check "heapviz --arena 1 draws it" "$HEAPVIZ" --arena 1 -o "$WORK/thread.svg" "$
 equal "arena 1: one node per chunk" "$(svg_count "$WORK/thread.svg" 'chunk_0x')" \
     "$(count "$WORK/thread.json" 'len(a["chunks"])' 1)"
 
+# ---- the per-thread cache -------------------------------------------------------------------
+"$MAKE_DUMP" -c "$WORK/tcache.json" >"$WORK/tcache-names.txt" || fail "make_dump -c failed"
+check "a dump with entries in the per-thread cache validates" validates "$WORK/tcache.json"
+check "heapviz draws it" "$HEAPVIZ" -o "$WORK/tcache.svg" "$WORK/tcache.json" >/dev/null
+c1=$(awk '$1 == "c1" { print substr($2, 3) }' "$WORK/tcache-names.txt")
+c2=$(awk '$1 == "c2" { print substr($2, 3) }' "$WORK/tcache-names.txt")
+c3=$(awk '$1 == "c3" { print substr($2, 3) }' "$WORK/tcache-names.txt")
+equal "tcachebins[0x30] is a bin of its own" "$(svg_count "$WORK/tcache.svg" 'bin_tcache_1')" 1
+equal "its head arrow goes to c3, the last freed" "$(edge_title "$WORK/tcache.svg" head_tcache_1)" "b_tcache_1&#45;&gt;c_$c3"
+equal "c3 -> c2 -> c1: 2 links" "$(svg_count "$WORK/tcache.svg" 'link_tcache_1_')" 2
+equal "the first link goes from c3 to c2" "$(edge_title "$WORK/tcache.svg" link_tcache_1_0)" "c_$c3&#45;&gt;c_$c2"
+# The link from c3 to c2 is stored in c3's memory (c3 + 16) as (where >> 12) ^ (c2 + 16).
+stored=$(printf '0x%x' $(( ((0x$c3 + 16) >> 12) ^ (0x$c2 + 16) )))
+check "the link shows the entry decoded ($(printf '0x%x' $((0x$c2 + 16)))) and as stored ($stored)" \
+    grep -q ">stored $stored</text>" "$WORK/tcache.svg"
+equal "the cached chunks have the tcache state" "$(count "$WORK/tcache.json" 'sum(c["state"] == "tcache" for c in a["chunks"])' 0)" 3
+equal "no arrow back to a header: the list ends in NULL" "$(svg_count "$WORK/tcache.svg" 'end_tcache')" 0
+
 # ---- thousands of chunks -------------------------------------------------------------------
 "$MAKE_DUMP" -m "$WORK/many.json" >/dev/null || fail "make_dump -m failed"
 check "a dump of thousands of chunks validates" validates "$WORK/many.json"

@@ -20,7 +20,8 @@
  *                             heap, and the size of the 0x2010 chunk before top
  *                             overwritten (the walk stops there)
  *
- * The final heap of main_arena (glibc 2.36's rules, tcache off; x86-64 sizes):
+ * The final heap of main_arena (glibc 2.36's rules, the per-thread cache off by
+ * arenalloc_set_tcache_count(0); x86-64 sizes):
  *   fastbins[0x20]  f0                      (one chunk)
  *   fastbins[0x30]  f3 -> f2 -> f1          (LIFO: the last freed first)
  *   unsorted        u2 -> u1                (the newest at the head)
@@ -164,8 +165,25 @@ static void *thread_main(void *arg)
 
 int main(int argc, char **argv)
 {
+    /* The bins' diagrams: every free must reach the arena, as in glibc with
+       glibc.malloc.tcache_count=0. */
+    arenalloc_set_tcache_count(0);
     if (argc == 3 && strcmp(argv[1], "-s") == 0) {
         build_heap(argv[2]);
+    } else if (argc == 3 && strcmp(argv[1], "-c") == 0) {
+        /* Three chunks of 0x30 in the per-thread cache: c3 -> c2 -> c1. */
+        arenalloc_set_tcache_count(7);
+        void *c[3];
+        for (int i = 0; i < 3; i++) {
+            c[i] = xmalloc(0x28);
+            xmalloc(0x18);
+        }
+        for (int i = 0; i < 3; i++)
+            arenalloc_free(c[i]);
+        show("c1", c[0]);
+        show("c2", c[1]);
+        show("c3", c[2]);
+        dump_to(argv[2]);
     } else if (argc == 3 && strcmp(argv[1], "-m") == 0) {
         build_many();
         dump_to(argv[2]);
@@ -187,7 +205,7 @@ int main(int argc, char **argv)
         build_heap(NULL);
         dump_to(argv[1]);
     } else {
-        fprintf(stderr, "usage: make_dump OUT.json | -s DIR | -m OUT.json | -b OUT.json | -t OUT.json | -x OUT.json\n");
+        fprintf(stderr, "usage: make_dump OUT.json | -s DIR | -m OUT.json | -b OUT.json | -t OUT.json | -x OUT.json | -c OUT.json\n");
         return 2;
     }
     return 0;

@@ -19,7 +19,7 @@ rc=$?
 check "the tour exits 0" test "$rc" -eq 0
 steps=$(grep -c '^==== step ' "$out/tour.txt")
 check "the tour reaches its end ($steps steps)" grep -q "^end of the tour: $steps steps" "$out/tour.txt"
-check "the tour has its nine lessons" test "$steps" -eq 9
+check "the tour has its ten lessons" test "$steps" -eq 10
 dumps=$(ls "$out"/step-*.json 2>/dev/null | wc -l)
 check "one JSON dump per step that shows the heap ($dumps)" test "$dumps" -ge $((steps - 1))
 

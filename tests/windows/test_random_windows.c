@@ -286,7 +286,10 @@ static void test_bad_input_as_glibc(void)
     /* The failed malloc(SIZE_MAX) above moved this thread off main_arena, as
        glibc's arena_get_retry does, and a free chunk of any arena serves before
        anything is mapped: so ask for more than a 1 MiB heap can hold, after
-       trimming main_arena's top (the workouts raised the trim threshold). */
+       trimming main_arena's top (the workouts raised the trim threshold).  The
+       chunks this thread's cache still holds would keep top from shrinking:
+       they go back to their arenas first (count 0), and the cache on again. */
+    CHECK(arenalloc_set_tcache_count(0) == 1 && arenalloc_set_tcache_count(7) == 1);
     arenalloc_malloc_trim(0);
     void *big = arenalloc_malloc(2 * 1024 * 1024);
     CHECK(big != NULL);

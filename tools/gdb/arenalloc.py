@@ -68,9 +68,18 @@ MAX_CHUNKS_PER_ARENA = 4 * 1024 * 1024
 # The states of a chunk (enum chunk_state, inspect/heap_snapshot.h), same order,
 # and their names (chunk_state_name).
 (CHUNK_IN_USE, CHUNK_FASTBIN, CHUNK_UNSORTED, CHUNK_SMALLBIN, CHUNK_LARGEBIN,
- CHUNK_FREE, CHUNK_TOP, CHUNK_FENCEPOST) = range(8)
+ CHUNK_FREE, CHUNK_TOP, CHUNK_FENCEPOST, CHUNK_TCACHE) = range(9)
 CHUNK_STATE_NAMES = ["in use", "fastbins", "unsortedbin", "smallbins",
-                     "largebins", "free", "top", "fencepost"]
+                     "largebins", "free", "top", "fencepost", "tcachebins"]
+
+# The per-thread cache (arena/tcache.h): 64 bins of uint16_t counts, then the
+# entries' heads; bin i holds chunks of size 32 + 16 i.
+TCACHE_MAX_BINS = 64
+TCACHE_ENTRIES = 2 * TCACHE_MAX_BINS        # offsetof(tcache_perthread_struct, entries)
+
+
+def tidx2csize(i):
+    return i * MALLOC_ALIGNMENT + MINSIZE
 
 # The kinds of bin (enum bin_kind) and their names (bin_kind_name).
 BIN_FAST, BIN_UNSORTED, BIN_SMALL, BIN_LARGE = range(4)
@@ -308,6 +317,15 @@ class Allocator:
             return stored
         return (pos >> 12) ^ stored
 
+    def tcache(self):
+        """The selected thread's tcache pointer (thread-local), 0 when it has
+        none.  Only the selected thread's can be read, as only the calling
+        thread's can be in the process."""
+        try:
+            return int(gdb.parse_and_eval("(unsigned long) tcache")) & UINTPTR_MAX
+        except gdb.error:
+            return 0
+
     def heap_first_chunk(self, mem, heap):
         """The first chunk of a thread arena's heap (arena/heap.h)."""
         ptr = heap + self.sizeof_heap_info
@@ -324,7 +342,7 @@ class Allocator:
 class Chunk:
     """One chunk of the walk (struct snap_chunk)."""
     __slots__ = ("addr", "size_field", "state", "bin", "fd", "bk", "fd_nextsize",
-                 "bk_nextsize", "room", "damage")
+                 "bk_nextsize", "room", "damage", "next_stored")
 
     def __init__(self, addr, size_field, state, room, damage):
         self.addr = addr
@@ -332,6 +350,7 @@ class Chunk:
         self.state = state
         self.bin = -1
         self.fd = self.bk = self.fd_nextsize = self.bk_nextsize = 0
+        self.next_stored = 0
         self.room = room
         self.damage = damage
 
@@ -666,6 +685,96 @@ def read_arena(alloc, mem, av, index, with_chunks):
     return a
 
 
+class TcacheBin:
+    """One bin of the cache (struct tcache_bin_dump)."""
+    __slots__ = ("count", "first", "n", "end", "damage")
+
+    def __init__(self, count, first):
+        self.count = count
+        self.first = first
+        self.n = 0
+        self.end = 0
+        self.damage = None
+
+
+class TcacheDump:
+    """The selected thread's cache (struct tcache_dump)."""
+
+    def __init__(self):
+        self.address = 0
+        self.tcache_count = self.tcache_max_bytes = 0
+        self.tcache_bins = 0       # gdb only: for arena-chunk's "free() would put it"
+        self.bins = []
+        self.entries = []
+        self.stored = []
+
+
+def find_entry(heap, entry):
+    """dump.c's find_entry: the chunk whose memory is entry, in any arena's snapshot."""
+    for a in heap.arenas:
+        if a.snap is not None:
+            c = a.snap.find_chunk((entry - CHUNK_HDR_SZ) & UINTPTR_MAX)
+            if c is not None:
+                return c
+    return None
+
+
+def read_tcache_bin(heap, i, count, head):
+    """dump.c's read_tcache_bin."""
+    t, alloc, mem = heap.tcache, heap.alloc, heap.mem
+    b = TcacheBin(count, len(t.entries))
+    e, stored = head, head
+    while e != 0:
+        c = find_entry(heap, e)
+        if c is None or c.room < MINSIZE:
+            b.damage = "an entry that is not a chunk of any arena"
+            break
+        if c.state == CHUNK_TCACHE:
+            b.damage = "the list loops back to a chunk it already passed"
+            break
+        if c.state != CHUNK_IN_USE:
+            mark(c, "in the tcache but not in use")
+        t.entries.append(e)
+        t.stored.append(stored)
+        b.n += 1
+        try:
+            stored = mem.u64(e)
+        except gdb.MemoryError:
+            b.damage = DAMAGE_UNREADABLE
+            break
+        e = alloc.reveal(mem, e)
+        c.state = CHUNK_TCACHE
+        c.bin = i
+        c.fd = e
+        c.next_stored = stored
+    b.end = e
+    return b
+
+
+def read_tcache(heap):
+    """dump.c's read_tcache: the selected thread's cache, after every arena."""
+    t, alloc, mem = heap.tcache, heap.alloc, heap.mem
+    try:
+        t.tcache_count = mem.u64(alloc.mp + alloc.mp_fields["tcache_count"])
+        t.tcache_max_bytes = mem.u64(alloc.mp + alloc.mp_fields["tcache_max_bytes"])
+        t.tcache_bins = mem.u64(alloc.mp + alloc.mp_fields["tcache_bins"])
+    except (KeyError, gdb.MemoryError):
+        pass
+    address = alloc.tcache()
+    if address == 0:
+        return
+    t.address = address
+    for i in range(TCACHE_MAX_BINS):
+        try:
+            count = mem.read(address + 2 * i, 2)
+            head = mem.u64(address + TCACHE_ENTRIES + i * SIZE_SZ)
+        except gdb.MemoryError:
+            t.bins.append(TcacheBin(0, len(t.entries)))
+            t.bins[-1].damage = DAMAGE_UNREADABLE
+            continue
+        t.bins.append(read_tcache_bin(heap, i, struct.unpack("<H", count)[0], head))
+
+
 class Heap:
     """Every arena of the process, as arenalloc_dump reads them."""
 
@@ -695,6 +804,9 @@ class Heap:
             if av in seen or len(self.arenas) >= MAX_ARENAS:
                 self.ring_damage = "the ring of arenas does not come back to main_arena"
                 break
+        self.tcache = TcacheDump()
+        if with_chunks:
+            read_tcache(self)
         try:
             self.n_mmaps = mem.s32(alloc.mp + alloc.mp_fields["n_mmaps"])
             self.mmapped_mem = mem.u64(alloc.mp + alloc.mp_fields["mmapped_mem"])
@@ -745,12 +857,16 @@ def format_arena(a):
 def format_chunk(c):
     """print_chunk's line: address, size, state, flags, links, damage."""
     size = chunksize(c.size_field)
-    if c.bin >= 0:
+    if c.state == CHUNK_TCACHE:
+        state = "%s[0x%x]" % (CHUNK_STATE_NAMES[c.state], tidx2csize(c.bin))
+    elif c.bin >= 0:
         state = "%s[%s]" % (CHUNK_STATE_NAMES[c.state], bin_label(kind_of(c.state), c.bin))
     else:
         state = CHUNK_STATE_NAMES[c.state]
     if c.state == CHUNK_FASTBIN:
         links = "fd 0x%x" % c.fd
+    elif c.state == CHUNK_TCACHE:
+        links = "next 0x%x (stored 0x%x)" % (c.fd, c.next_stored)
     elif c.state in (CHUNK_UNSORTED, CHUNK_SMALLBIN):
         links = "fd 0x%x bk 0x%x" % (c.fd, c.bk)
     elif c.state == CHUNK_LARGEBIN:
@@ -808,6 +924,30 @@ def format_bins(alloc, a):
             out.append(format_list(alloc, a, b))
         if not shown:
             out.append("  empty\n")
+    return "".join(out)
+
+
+def format_tcache(heap):
+    """dump_text.c's print_tcache."""
+    t = heap.tcache
+    if t.address == 0:
+        return "tcache of this thread: none\n"
+    out = ["tcache of this thread: 0x%x (tcache_count %d, tcache_max %d)\n"
+           % (t.address, t.tcache_count, t.tcache_max_bytes)]
+    for i, b in enumerate(t.bins):
+        if b.count == 0 and b.n == 0 and b.damage is None:
+            continue
+        line = "  0x%x [%d]:" % (tidx2csize(i), b.count)
+        for k in range(b.n):
+            line += " 0x%x (stored 0x%x) ->" % (t.entries[b.first + k], t.stored[b.first + k])
+        line += " 0x%x" % b.end
+        if b.damage is not None:
+            line += "  !! " + b.damage
+        elif b.n != b.count:
+            line += "  !! the count differs from the list's length"
+        out.append(line + "\n")
+    if len(out) == 1:
+        out.append("  empty\n")
     return "".join(out)
 
 
@@ -1019,6 +1159,26 @@ arena's chunks, comes back to a chunk already passed, or enters another bin."""
         gdb.write("".join(format_bins(heap.alloc, a) for a in heap.selected(arg)))
 
 
+class ArenaTcache(gdb.Command):
+    """The selected thread's per-thread cache: arenalloc_dump's tcache part.
+Usage: arena-tcache
+
+  tcache of this thread: ADDR (tcache_count 7, tcache_max 1032)
+    0x30 [2]: 0xE2 (stored 0xE2) -> 0xE1 (stored 0xS1) -> 0x0
+Per non-empty bin: its chunk size, its count, then its entries from the head
+(each the chunk's user memory, as malloc returns it) with the link as stored
+in memory (safe-linked from glibc 2.32: (address >> 12) ^ next; the head is
+stored plainly).  "!!" marks a count that differs from the list's length, a
+list that loops, or an entry that is no chunk of any arena.  Only the selected
+thread's cache can be read (thread N selects another)."""
+
+    def __init__(self):
+        super().__init__("arena-tcache", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        gdb.write(format_tcache(Heap()))
+
+
 class ArenaChunk(gdb.Command):
     """One chunk, given its address or the user pointer malloc returned.
 Usage: arena-chunk [--chunk | --mem] ADDR
@@ -1098,8 +1258,20 @@ chunk & ~(HEAP_MAX_SIZE - 1) and its ar_ptr), and the usable size."""
             if c.state == CHUNK_LARGEBIN:
                 out.append("  fd_nextsize 0x%x\n  bk_nextsize 0x%x\n" % (c.fd_nextsize, c.bk_nextsize))
 
-        # Where free() would put it: a fast size goes to a fastbin (M_MXFAST).
-        if c is not None and c.state == CHUNK_IN_USE and not size_field & IS_MMAPPED:
+        # Where free() would put it: the selected thread's cache while its bin
+        # has room, else a fastbin for a fast size (M_MXFAST).
+        if c is not None and c.state == CHUNK_TCACHE:
+            out.append("  next        0x%x  (stored 0x%x; an entry is a chunk's user memory)\n"
+                       % (c.fd, c.next_stored))
+        t = heap.tcache
+        tidx = (size - MINSIZE + MALLOC_ALIGNMENT - 1) // MALLOC_ALIGNMENT if size >= MINSIZE else -1
+        cached_free = (c is not None and c.state == CHUNK_IN_USE and not size_field & IS_MMAPPED and
+                       t.address != 0 and 0 <= tidx < min(len(t.bins), t.tcache_bins) and
+                       t.bins[tidx].count < t.tcache_count)
+        if cached_free:
+            out.append("  free()      would put it in tcachebins[0x%x] (%d of %d entries)\n"
+                       % (size, t.bins[tidx].count, t.tcache_count))
+        elif c is not None and c.state == CHUNK_IN_USE and not size_field & IS_MMAPPED:
             max_fast = mem.u64(heap.alloc.global_max_fast)
             if MINSIZE <= size <= max_fast:
                 out.append("  free()      would put it in fastbins[0x%x] (size <= global_max_fast 0x%x)\n"
@@ -1265,5 +1437,6 @@ Colours, one per chunk, when gdb's styling is on and the output is a terminal.""
 ArenaArenas()
 ArenaHeap()
 ArenaBins()
+ArenaTcache()
 ArenaChunk()
 ArenaVis()
