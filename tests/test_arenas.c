@@ -1155,17 +1155,23 @@ Suite *arenas_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("visits");
+    /* Each malloc here must reach an arena to show where it goes: as "contention". */
+    tcase_add_checked_fixture(tc, tcache_off_env, NULL);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_visited_arena_is_waited_for);
     tcase_add_test(tc, test_cross_thread_frees_do_not_move_threads);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("single_thread");
+    tcase_add_checked_fixture(tc, tcache_off_env, NULL); /* as "visits" */
     tcase_add_test(tc, test_single_thread_takes_no_lock);
     tcase_add_test(tc, test_single_thread_failed_request_stays_on_main);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("fork");
+    /* The threads must meet in arenas, and make some, for the child to inherit
+       them (tests/test_tcache.c forks with the cache on). */
+    tcase_add_checked_fixture(tc, tcache_off_env, NULL);
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_fork_while_threads_allocate);
     tcase_add_test(tc, test_fork_while_thread_checks_heap);
