@@ -4,6 +4,7 @@
 #include "inspect/dump.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "arena/arena.h"
 #include "arena/main_arena.h"
@@ -40,18 +41,22 @@ static bool read_arena(mstate av, struct arena_dump *a, bool with_chunks)
     a->last_remainder = (uintptr_t)av->last_remainder;
     a->have_fastchunks = av->have_fastchunks != 0;
     a->contiguous = contiguous(av);
+    memcpy(a->binmap, av->binmap, sizeof a->binmap);
     a->nregions = arena_regions(av, regions, MAX_ARENA_REGIONS);
     sort_regions(regions, a->nregions, a->regions);
     return !with_chunks || take_snapshot(av, a->regions, a->nregions, &a->snap);
 }
 
-static void release_heap_dump(struct heap_dump *d)
+/* The memory behind the arenas' and the cache's arrays, kept between readings. */
+static struct scratch *arenas_spare, *tcache_spare;
+
+void release_heap_dump(struct heap_dump *d)
 {
     for (int i = 0; i < d->narenas; i++)
         release_snapshot(&d->arenas[i].snap);
     if (d->tcache.mem != NULL)
-        os_release(d->tcache.mem, d->tcache.memsize);
-    os_release(d->mem, d->memsize);
+        scratch_put(&tcache_spare, d->tcache.mem, d->tcache.memsize);
+    scratch_put(&arenas_spare, d->mem, d->memsize);
 }
 
 /* Marks chunk c as damaged; the first thing found wrong with it is kept. */
@@ -117,9 +122,7 @@ static bool read_tcache(struct heap_dump *d)
     size_t nchunks = 0;
     for (int i = 0; i < d->narenas; i++)
         nchunks += d->arenas[i].snap.nchunks;
-    size_t page = os_page_size();
-    t->memsize = (2 * (nchunks + 1) * sizeof(uintptr_t) + page - 1) & ~(page - 1);
-    if ((t->mem = os_map(t->memsize)) == NULL)
+    if ((t->mem = scratch_get(&tcache_spare, 2 * (nchunks + 1) * sizeof(uintptr_t), &t->memsize)) == NULL)
         return false;
     t->address = (uintptr_t)tcache;
     t->entries = t->mem;
@@ -131,14 +134,14 @@ static bool read_tcache(struct heap_dump *d)
 
 /* Arenas are only ever added to the ring, behind main_arena; one made while
    the dump runs is simply not in it. */
-static bool read_heap(struct heap_dump *d, bool with_chunks)
+bool read_heap(struct heap_dump *d, bool with_chunks)
 {
     int n = count_arenas();
-    size_t page = os_page_size();
-    d->memsize = align_up((size_t)n * sizeof(struct arena_dump), page);
-    d->mem = os_map(d->memsize);
+    size_t bytes = (size_t)n * sizeof(struct arena_dump);
+    d->mem = scratch_get(&arenas_spare, bytes, &d->memsize);
     if (d->mem == NULL)
         return false;
+    memset(d->mem, 0, bytes); /* perhaps an earlier reading's */
     d->arenas = d->mem;
     d->narenas = 0;
     d->tcache = (struct tcache_dump){0};

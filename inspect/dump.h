@@ -4,8 +4,9 @@
  *
  * read_heap visits the arenas one at a time, each under its lock, and copies out
  * what the printers need: the arena's own fields and a heap_snapshot of its
- * chunks and bins (inspect/heap_snapshot.h).  Nothing is printed while a lock is
- * held, because printing allocates.
+ * chunks and bins (inspect/heap_snapshot.h), then follows the calling thread's
+ * cache over those snapshots.  Nothing is printed while a lock is held, because
+ * printing allocates.  The heap checker (heap_check.c) judges the same reading.
  */
 #ifndef ARENALLOC_INSPECT_DUMP_H
 #define ARENALLOC_INSPECT_DUMP_H
@@ -26,6 +27,7 @@ struct arena_dump {
     INTERNAL_SIZE_T system_mem, max_system_mem, attached_threads;
     uintptr_t last_remainder;
     bool have_fastchunks, contiguous;
+    unsigned binmap[BINMAPSIZE];
     int nregions;                   /* sorted by address */
     struct heap_region regions[MAX_ARENA_REGIONS];
     struct heap_snapshot snap;      /* empty unless chunks or bins were asked for */
@@ -63,6 +65,13 @@ struct heap_dump {
     void *mem;                      /* the mapping behind arenas[] */
     size_t memsize;
 };
+
+/* Reads every arena (with its chunks and bins when `with_chunks`, and then the
+   calling thread's cache) into *d.  Returns false when no memory could be
+   mapped for it; damage is recorded, not reported.  Release with
+   release_heap_dump. */
+bool read_heap(struct heap_dump *d, bool with_chunks);
+void release_heap_dump(struct heap_dump *d);
 
 void print_dump_text(FILE *out, const struct heap_dump *d, unsigned what);
 void print_dump_json(FILE *out, const struct heap_dump *d, unsigned what);

@@ -1,27 +1,27 @@
 /*
  * heap_check.c - the heap checker (see heap_check.h for what it verifies).
  *
- * Each arena is read into a snapshot (heap_snapshot.c), which already marks what
- * a walk can see is wrong: a size that is no chunk size or leaves its region,
+ * The heap is read as for the dump (read_heap): each arena into a snapshot
+ * (heap_snapshot.c), then the calling thread's cache over those.  The reading
+ * already marks what a walk can see is wrong: a size that is no chunk size or leaves its region,
  * wrong flag bits, a foot that differs, a bin link to something that is not a
  * chunk, a loop, a bk that does not point back, a chunk in the wrong bin.  The
  * checker reports the first of those, then verifies what concerns more than one
- * chunk: neighbours, the arena's flags and binmap, the order of large bins, and
- * that every free chunk was found in a bin.
+ * chunk: neighbours, the arena's flags and binmap, the order of large bins,
+ * that every free chunk was found in a bin, and the cache's counts and sizes.
  */
 #include "inspect/heap_check.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "arena/arena.h"
 #include "arena/main_arena.h"
 #include "bins/malloc_printerr.h"
 #include "include/arenalloc.h"
-#include "inspect/heap_snapshot.h"
+#include "inspect/dump.h"
 
 struct check {
-    mstate av;
+    const struct arena_dump *a;
     const struct heap_snapshot *s;
     char *buf;
     size_t buflen;
@@ -60,22 +60,22 @@ static const char *check_chunks(struct check *c)
             return fail(c, "free chunk %#lx (size %#zx) is in no bin", (unsigned long)k->addr, snap_size(k));
     }
 
-    if (c->av->top == initial_top(c->av)) /* main_arena before its first chunk */
+    if (c->a->top == (uintptr_t)initial_top((mstate)c->a->address)) /* main_arena before its first chunk */
         return NULL;
-    const struct snap_chunk *top = snapshot_find(s, (uintptr_t)c->av->top);
+    const struct snap_chunk *top = snapshot_find(s, c->a->top);
     if (top == NULL || top->state != CHUNK_TOP)
-        return fail(c, "top chunk %p: the walk of its region does not end on it", (void *)c->av->top);
+        return fail(c, "top chunk %#lx: the walk of its region does not end on it", (unsigned long)c->a->top);
     if (snap_size(top) < MINSIZE)
-        return fail(c, "top chunk %p: size %#zx is below MINSIZE", (void *)c->av->top, snap_size(top));
+        return fail(c, "top chunk %#lx: size %#zx is below MINSIZE", (unsigned long)c->a->top, snap_size(top));
     return NULL;
 }
 
 /* Nothing lies before a region's first chunk, so it must say its predecessor
    is in use, or a free would try to merge backwards out of the region. */
-static const char *check_region_starts(struct check *c, const struct heap_region *regions, int n)
+static const char *check_region_starts(struct check *c)
 {
-    for (int i = 0; i < n; i++) {
-        const struct snap_chunk *k = snapshot_find(c->s, (uintptr_t)regions[i].first);
+    for (int i = 0; i < c->a->nregions; i++) {
+        const struct snap_chunk *k = snapshot_find(c->s, (uintptr_t)c->a->regions[i].first);
         if (k != NULL && !(k->size_field & PREV_INUSE))
             return fail(c, "chunk %#lx: first of its region, but PREV_INUSE is clear", (unsigned long)k->addr);
     }
@@ -118,42 +118,64 @@ static const char *check_bin(struct check *c, const struct snap_bin *b)
     if (b->damage != NULL)
         return fail(c, "%s %u: %s", name, b->index, b->damage);
     if (b->kind == BIN_FAST) {
-        if (b->count > 0 && !c->av->have_fastchunks)
+        if (b->count > 0 && !c->a->have_fastchunks)
             return fail(c, "fastbin %u is not empty but have_fastchunks is 0", b->index);
         return NULL;
     }
-    mbinptr bin = bin_at(c->av, b->index);
-    if (b->kind != BIN_UNSORTED && b->count > 0 && !get_binmap(c->av, b->index))
+    bool marked = c->a->binmap[idx2block(b->index)] & idx2bit(b->index);
+    if (b->kind != BIN_UNSORTED && b->count > 0 && !marked)
         return fail(c, "bin %u is not empty but its binmap bit is clear", b->index);
-    uintptr_t last = b->count > 0 ? c->s->links[b->first + b->count - 1] : (uintptr_t)bin;
-    if ((uintptr_t)bin->bk != last)
+    uintptr_t header = (uintptr_t)bin_at((mstate)c->a->address, b->index); /* an address, not read */
+    uintptr_t last = b->count > 0 ? c->s->links[b->first + b->count - 1] : header;
+    if (b->header_bk != last)
         return fail(c, "bin %u: the header's bk is not the last chunk", b->index);
     return b->kind == BIN_LARGE ? check_large_order(c, b) : NULL;
 }
 
-/* ---- one arena, every arena ------------------------------------------------------------ */
+/* ---- the calling thread's cache ---------------------------------------------------------- */
 
-/* Checks arena av, locked by the caller.  Returns NULL if sound, else a
-   description of the first violation, written into buf. */
-static const char *check_arena(mstate av, char *buf, size_t buflen)
+/* read_heap has followed each list over the arenas' snapshots, marking a list
+   that loops or leaves the heap, and a cached chunk the arena has as free. */
+static const char *check_tcache(const struct heap_dump *d, char *buf, size_t buflen)
 {
-    struct heap_region regions[MAX_ARENA_REGIONS];
-    int n = arena_regions(av, regions, MAX_ARENA_REGIONS);
-    struct heap_snapshot s;
-    struct check c = {.av = av, .s = &s, .buf = buf, .buflen = buflen};
+    struct check c = {.buf = buf, .buflen = buflen};
+    const struct tcache_dump *t = &d->tcache;
+    if (t->address == 0)
+        return NULL;
+    for (size_t i = 0; i < TCACHE_MAX_BINS; i++) {
+        const struct tcache_bin_dump *b = &t->bins[i];
+        if (b->damage != NULL)
+            return fail(&c, "tcache bin %zu (%u entries): %s", i, b->count, b->damage);
+        if (b->n != b->count)
+            return fail(&c, "tcache bin %zu: %s entries than its count (%zu, count %u)", i,
+                        b->n < b->count ? "fewer" : "more", b->n, b->count);
+        for (size_t k = b->first; k < b->first + b->n; k++)
+            for (int a = 0; a < d->narenas; a++) {
+                const struct snap_chunk *ch = snapshot_find(&d->arenas[a].snap, t->entries[k] - CHUNK_HDR_SZ);
+                if (ch != NULL && csize2tidx(snap_size(ch)) != i)
+                    return fail(&c, "tcache bin %zu: entry %#lx has another bin's size %#zx", i,
+                                (unsigned long)t->entries[k], snap_size(ch));
+            }
+    }
+    return NULL;
+}
 
-    if (!take_snapshot(av, regions, n, &s))
-        return fail(&c, "heap check: no memory for its snapshot");
+/* ---- every arena ------------------------------------------------------------------------ */
+
+/* Checks arena a as read.  Returns NULL if sound, else the first violation,
+   written into buf. */
+static const char *check_arena(const struct arena_dump *a, char *buf, size_t buflen)
+{
+    struct check c = {.a = a, .s = &a->snap, .buf = buf, .buflen = buflen};
     /* The bins first: a chunk they reach wrongly is marked there, and the
        list's own fault says more than the chunk's. */
     const char *err = NULL;
     for (unsigned i = 0; i < SNAP_NBINS && err == NULL; i++)
-        err = check_bin(&c, &s.bins[i]);
+        err = check_bin(&c, &a->snap.bins[i]);
     if (err == NULL)
         err = check_chunks(&c);
     if (err == NULL)
-        err = check_region_starts(&c, regions, n);
-    release_snapshot(&s);
+        err = check_region_starts(&c);
     return err;
 }
 
@@ -166,23 +188,20 @@ const char *arenalloc_check_heap(void)
 {
     char detail[256];
     const char *err = NULL;
-    int index = 0;
+    struct heap_dump d;
 
     malloc_ensure_init();
-    mstate av = &main_arena;
-    do {
-        os_lock(&av->mutex);
-        err = check_arena(av, detail, sizeof detail);
-        os_unlock(&av->mutex);
-        if (err != NULL) {
-            snprintf(check_message, sizeof check_message, "arena %d (%p): %s", index, (void *)av, detail);
-            break;
-        }
-        index++;
-        av = next_arena(av);
-    } while (av != &main_arena);
-    if (err == NULL && (err = check_tcache(detail, sizeof detail)) != NULL)
+    if (!read_heap(&d, true)) {
+        snprintf(check_message, sizeof check_message, "heap check: no memory to read the heap into");
+        return check_message;
+    }
+    for (int i = 0; i < d.narenas && err == NULL; i++)
+        if ((err = check_arena(&d.arenas[i], detail, sizeof detail)) != NULL)
+            snprintf(check_message, sizeof check_message, "arena %d (%#lx): %s", d.arenas[i].index,
+                     (unsigned long)d.arenas[i].address, detail);
+    if (err == NULL && (err = check_tcache(&d, detail, sizeof detail)) != NULL)
         snprintf(check_message, sizeof check_message, "%s", detail);
+    release_heap_dump(&d);
     return err != NULL ? check_message : NULL;
 }
 

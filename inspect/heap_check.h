@@ -18,11 +18,12 @@
  *   both    every free chunk of the walk is in exactly one bin, and every chunk
  *           in a bin is a free chunk of the walk.
  *   tcache  the calling thread's cache: counts equal list lengths, every entry
- *           is a chunk in use of its bin's size, no loops (tcache_check.c).
+ *           is a chunk in use of its bin's size, no loops, none twice.
  *
- * The checker reads the heap through the same walk as the dump (a snapshot,
- * heap_snapshot.h), so what the dump marks as damage the checker reports, and a
- * damaged heap is never followed outside its regions or round a cycle.
+ * The checker judges the very reading the dump prints (read_heap, dump.h: a
+ * snapshot of each arena, heap_snapshot.h, and the cache followed over them),
+ * so what the dump marks as damage the checker reports, and a damaged heap is
+ * never followed outside its regions or round a cycle.
  *
  * `make DEBUG=1` defines ARENALLOC_DEBUG, and every public call then ends with
  * debug_check_heap(), which aborts with the checker's description at the first
@@ -32,17 +33,10 @@
 #ifndef ARENALLOC_INSPECT_HEAP_CHECK_H
 #define ARENALLOC_INSPECT_HEAP_CHECK_H
 
-#include <stddef.h>
-
 #if ARENALLOC_DEBUG
 void debug_check_heap(void);
 #else
 static inline void debug_check_heap(void) {}
 #endif
-
-/* Checks the calling thread's per-thread cache against the arenas
-   (tcache_check.c): counts, entries, loops.  Takes the arena locks itself.
-   Returns NULL if sound, else the first violation, written into buf. */
-const char *check_tcache(char *buf, size_t buflen);
 
 #endif /* ARENALLOC_INSPECT_HEAP_CHECK_H */

@@ -202,9 +202,9 @@ static void walk_bin(struct walk *w, unsigned i)
     struct heap_snapshot *s = w->s;
     struct snap_bin *b = &s->bins[NFASTBINS + i - 1];
     enum bin_kind kind = i == 1 ? BIN_UNSORTED : i < NSMALLBINS ? BIN_SMALL : BIN_LARGE;
-    *b = (struct snap_bin){.kind = kind, .index = i, .first = s->nlinks};
-
     mbinptr bin = bin_at(w->av, i);
+    *b = (struct snap_bin){.kind = kind, .index = i, .first = s->nlinks, .header_bk = (uintptr_t)bin->bk};
+
     mchunkptr prev = bin, p = bin->fd;
     while (p != bin) {
         struct snap_chunk *c = take_link(s, b, (uintptr_t)p);
@@ -231,43 +231,50 @@ static void walk_bin(struct walk *w, unsigned i)
 /* ---- scratch memory ----------------------------------------------------------------- */
 
 /* The DEBUG build checks the heap after every call, and mapping fresh scratch
-   memory each time (and faulting its pages in) would cost more than the walk.
-   So the last mapping released is kept for the next snapshot: one, shared by
-   every thread, taken and given back with an atomic exchange, and only when
-   small, so that one dump of a large heap does not stay resident. */
+   memory each time (faulting its pages in, and unmapping it again) would cost
+   more than the walk.  So each use of scratch memory keeps the mapping it gave
+   back for its next time: one spare per use, shared by every thread, taken and
+   refilled with an atomic exchange.  Outside the DEBUG build only small ones
+   are kept, so that one dump of a large heap does not stay resident. */
+#if ARENALLOC_DEBUG
+#define SPARE_SCRATCH_MAX SIZE_MAX
+#else
 #define SPARE_SCRATCH_MAX ((size_t)4 << 20)
+#endif
 
-static struct scratch {
+struct scratch {
     size_t size; /* of the mapping that starts with this header */
-} *spare;
+};
 
-/* At least `need` bytes, page-aligned; *size says how many.  NULL when the
-   OS has none. */
-static void *get_scratch(size_t need, size_t *size)
+void *scratch_get(struct scratch **spare, size_t need, size_t *size)
 {
-    struct scratch *s = __atomic_exchange_n(&spare, NULL, __ATOMIC_ACQUIRE);
-    if (s != NULL && s->size >= need) {
+    /* Powers of two from 64 KiB: a heap that grows a little still fits the
+       mapping the last reading used. */
+    size_t want = (size_t)64 << 10;
+    while (want < need + sizeof(struct scratch))
+        want *= 2;
+    struct scratch *s = __atomic_exchange_n(spare, NULL, __ATOMIC_ACQUIRE);
+    if (s != NULL && s->size >= want) {
         *size = s->size;
         return s;
     }
     if (s != NULL)
         os_release(s, s->size);
-    *size = need;
-    return os_map(need);
+    *size = want;
+    return os_map(want);
 }
 
-static void put_scratch(void *mem, size_t size)
+void scratch_put(struct scratch **spare, void *mem, size_t size)
 {
-    if (size > SPARE_SCRATCH_MAX) {
-        os_release(mem, size);
-        return;
-    }
     struct scratch *s = mem;
     s->size = size;
-    struct scratch *old = __atomic_exchange_n(&spare, s, __ATOMIC_RELEASE);
-    if (old != NULL)
-        os_release(old, old->size);
+    if (size <= SPARE_SCRATCH_MAX)
+        s = __atomic_exchange_n(spare, s, __ATOMIC_RELEASE);
+    if (s != NULL)
+        os_release(s, s->size);
 }
+
+static struct scratch *snapshot_spare;
 
 /* ---- putting it together ---------------------------------------------------------- */
 
@@ -284,7 +291,7 @@ bool take_snapshot(mstate av, const struct heap_region *regions, int nregions, s
        repeats some of its chunks: two links per chunk are enough. */
     size_t nchunks = s->nchunks;
     size_t bytes = nchunks * sizeof(struct snap_chunk) + 2 * nchunks * sizeof(uintptr_t);
-    s->mem = get_scratch(align_up(bytes + sizeof(struct scratch), os_page_size()), &s->memsize);
+    s->mem = scratch_get(&snapshot_spare, bytes, &s->memsize);
     if (s->mem == NULL)
         return false;
     s->chunks = s->mem;
@@ -302,7 +309,7 @@ bool take_snapshot(mstate av, const struct heap_region *regions, int nregions, s
 void release_snapshot(struct heap_snapshot *s)
 {
     if (s->mem != NULL)
-        put_scratch(s->mem, s->memsize);
+        scratch_put(&snapshot_spare, s->mem, s->memsize);
     *s = (struct heap_snapshot){0};
 }
 

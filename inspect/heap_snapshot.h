@@ -62,6 +62,8 @@ struct snap_bin {
     size_t first, count, nnextsize;
     uintptr_t end;                       /* the link the list ended on (0, the bin
                                             header, or where it was cut) */
+    uintptr_t header_bk;                 /* bins 1..127: the header's bk, which
+                                            should name the last chunk */
     const char *damage;                  /* NULL, or why the list was cut */
 };
 
@@ -83,6 +85,14 @@ struct heap_snapshot {
 bool take_snapshot(mstate av, const struct heap_region *regions, int nregions, struct heap_snapshot *s);
 
 void release_snapshot(struct heap_snapshot *s);
+
+/* Scratch memory for a reading of the heap (never the heap's own): at least
+   `need` bytes, zeroed only when fresh; *size says how many were mapped.  NULL
+   when the OS has none.  Give it back with scratch_put, which may keep it in
+   *spare for the next reading of the same kind (one spare per use). */
+struct scratch;
+void *scratch_get(struct scratch **spare, size_t need, size_t *size);
+void scratch_put(struct scratch **spare, void *mem, size_t size);
 
 /* The chunk of the walk at address a, or NULL (a binary search). */
 struct snap_chunk *snapshot_find(const struct heap_snapshot *s, uintptr_t a);
