@@ -49,24 +49,32 @@ static size_t count_arenas(void)
     return n;
 }
 
-/* Returns false when there are more regions than t->spans can hold. */
-static bool read_spans(struct tcheck *t, size_t narenas)
+/* Every region of the whole ring.  The ring, not a count taken earlier: other
+   threads may add arenas meanwhile (right after main_arena), and the arena
+   of a cached chunk, older than the chunk, must not be the one left out.
+   Returns false when there are more regions than t->spans can hold. */
+static bool read_spans(struct tcheck *t)
 {
     struct heap_region regions[MAX_ARENA_REGIONS], sorted[MAX_ARENA_REGIONS];
     mstate av = &main_arena;
-    for (size_t a = 0; a < narenas; a++, av = next_arena(av)) {
+    do {
         os_lock(&av->mutex);
         int n = arena_regions(av, regions, MAX_ARENA_REGIONS);
         bool fits = t->nspans + (size_t)n <= t->maxspans;
         if (fits) {
             sort_regions(regions, n, sorted);
-            for (int i = 0; i < n; i++)
+            for (int i = 0; i < n; i++) {
+                /* A region recorded twice is walked once. */
+                if (i > 0 && sorted[i].first == sorted[i - 1].first)
+                    continue;
                 t->spans[t->nspans++] = (struct span){av, sorted[i].first, region_limit(av, sorted, i, n)};
+            }
         }
         os_unlock(&av->mutex);
         if (!fits)
             return false;
-    }
+        av = next_arena(av);
+    } while (av != &main_arena);
     return true;
 }
 
@@ -193,8 +201,9 @@ const char *check_tcache(char *buf, size_t buflen)
     uintptr_t small_entries[64 * TCACHE_FILL_COUNT + 1];
     struct tcheck t = {.spans = small_spans, .maxspans = 64, .entries = small_entries, .buf = buf, .buflen = buflen};
     void *mem = NULL;
-    size_t size = 0, narenas = count_arenas();
-    if (total + 1 > sizeof small_entries / sizeof small_entries[0] || !read_spans(&t, narenas)) {
+    size_t size = 0;
+    if (total + 1 > sizeof small_entries / sizeof small_entries[0] || !read_spans(&t)) {
+        size_t narenas = count_arenas() + 64; /* and room for arenas made meanwhile */
         size_t bytes = narenas * MAX_ARENA_REGIONS * sizeof(struct span) + (total + 1) * sizeof(uintptr_t);
         size = (bytes + os_page_size() - 1) & ~(os_page_size() - 1);
         if ((mem = os_map(size)) == NULL)
@@ -203,7 +212,7 @@ const char *check_tcache(char *buf, size_t buflen)
         t.nspans = 0;
         t.maxspans = narenas * MAX_ARENA_REGIONS;
         t.entries = (uintptr_t *)(t.spans + t.maxspans);
-        read_spans(&t, narenas);
+        read_spans(&t);
     }
     const char *err = check_entries(&t);
     if (mem != NULL)
