@@ -132,29 +132,30 @@ static bool read_tcache(struct heap_dump *d)
     return true;
 }
 
-/* Arenas are only ever added to the ring, behind main_arena; one made while
-   the dump runs is simply not in it. */
 bool read_heap(struct heap_dump *d, bool with_chunks)
 {
-    int n = count_arenas();
-    size_t bytes = (size_t)n * sizeof(struct arena_dump);
-    d->mem = scratch_get(&arenas_spare, bytes, &d->memsize);
+    /* A new arena joins the ring right after main_arena, so one made while we
+       read shifts the ring: walk it round to main_arena again, with room for a
+       few newcomers, rather than a number of steps counted before. */
+    int room = count_arenas() + 64;
+    d->mem = scratch_get(&arenas_spare, (size_t)room * sizeof(struct arena_dump), &d->memsize);
     if (d->mem == NULL)
         return false;
-    memset(d->mem, 0, bytes); /* perhaps an earlier reading's */
     d->arenas = d->mem;
     d->narenas = 0;
     d->tcache = (struct tcache_dump){0};
 
     bool ok = true;
     mstate av = &main_arena;
-    for (int i = 0; i < n && ok && av != NULL; i++, av = next_arena(av)) {
-        struct arena_dump *a = &d->arenas[d->narenas++];
-        a->index = i;
+    do {
+        struct arena_dump *a = &d->arenas[d->narenas];
+        memset(a, 0, sizeof *a); /* the memory may hold an earlier reading */
+        a->index = d->narenas++;
         os_lock(&av->mutex);
         ok = read_arena(av, a, with_chunks);
         os_unlock(&av->mutex);
-    }
+        av = next_arena(av);
+    } while (ok && av != &main_arena && av != NULL && d->narenas < room);
     if (ok && with_chunks)
         ok = read_tcache(d);
     d->n_mmaps = __atomic_load_n(&mp_.n_mmaps, __ATOMIC_RELAXED);
