@@ -181,10 +181,13 @@ equal "tcachebins[0x30] is a bin of its own" "$(svg_count "$WORK/tcache.svg" 'bi
 equal "its head arrow goes to c3, the last freed" "$(edge_title "$WORK/tcache.svg" head_tcache_1)" "b_tcache_1&#45;&gt;c_$c3"
 equal "c3 -> c2 -> c1: 2 links" "$(svg_count "$WORK/tcache.svg" 'link_tcache_1_')" 2
 equal "the first link goes from c3 to c2" "$(edge_title "$WORK/tcache.svg" link_tcache_1_0)" "c_$c3&#45;&gt;c_$c2"
+edge_says() { # edge_says SVG ID REGEX: the edge's elements, on one line, match REGEX
+    grep -A6 "<g id=\"$2\" class=\"edge\">" "$1" | tr '\n' ' ' | grep -Eq "$3"
+}
 # The link from c3 to c2 is stored in c3's memory (c3 + 16) as (where >> 12) ^ (c2 + 16).
 stored=$(printf '0x%x' $(( ((0x$c3 + 16) >> 12) ^ (0x$c2 + 16) )))
 check "the link shows the entry decoded ($(printf '0x%x' $((0x$c2 + 16)))) and as stored ($stored)" \
-    grep -q ">stored $stored</text>" "$WORK/tcache.svg"
+    edge_says "$WORK/tcache.svg" link_tcache_1_0 ">next $(printf '0x%x' $((0x$c2 + 16)))</text>.*>stored $stored</text>"
 equal "the cached chunks have the tcache state" "$(count "$WORK/tcache.json" 'sum(c["state"] == "tcache" for c in a["chunks"])' 0)" 3
 equal "no arrow back to a header: the list ends in NULL" "$(svg_count "$WORK/tcache.svg" 'end_tcache')" 0
 equal "the three cached chunks are drawn in the tcache colour" \
