@@ -39,7 +39,7 @@ def load_heapviz():
 
 
 ODD_VALUES = [None, True, False, 0, -1, 1 << 64, 1 << 70, 3.5, "", "0x", "0x0", "0xffffffffffffffffff", "zz",
-              "in_use", "fast", "large", "unsorted", [], {}, [[]], {"a": 1}, "\u00e9\u4e2d", "\ud800"]
+              "in_use", "fast", "large", "unsorted", "tcache", [], {}, [[]], {"a": 1}, "\u00e9\u4e2d", "\ud800"]
 
 
 def all_paths(node, path=()):

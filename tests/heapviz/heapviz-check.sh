@@ -13,6 +13,10 @@
 #     nextsize ring;
 #   - three steps give three pictures, step-001.svg to step-003.svg;
 #   - a damaged heap is drawn with its cut lists and damaged chunk;
+#   - a heap with chunks in the per-thread cache: tcachebins[0x30] a bin of its
+#     own, its chunks in the tcache colour, each link with the entry decoded and
+#     as stored (safe-linked, computed here from the addresses); a poisoned cache
+#     cut in red where its forged link leads;
 #   - a heap of thousands of chunks is collapsed below the limit, and not with
 #     --max-chunks 0;
 #   - a heap of 60,000 chunks with lists of 10,000 and 20,000 is drawn, every
@@ -20,7 +24,8 @@
 #     tooltips short;
 #   - bad input (not JSON, another version, no such arena, the malformed dumps
 #     of tests below: strings for numbers, flags as an int, Infinity, deep
-#     nesting, invalid UTF-8, a FIFO, a directory, an unwritable -o) is refused
+#     nesting, invalid UTF-8, a FIFO, a directory, an unwritable -o, malformed
+#     tcache parts) is refused
 #     with "heapviz: FILE: what is wrong", exit 1, no traceback and no picture.
 # Ends with "N passed, M failed"; exits non-zero when anything failed.
 set -u
@@ -176,12 +181,27 @@ equal "tcachebins[0x30] is a bin of its own" "$(svg_count "$WORK/tcache.svg" 'bi
 equal "its head arrow goes to c3, the last freed" "$(edge_title "$WORK/tcache.svg" head_tcache_1)" "b_tcache_1&#45;&gt;c_$c3"
 equal "c3 -> c2 -> c1: 2 links" "$(svg_count "$WORK/tcache.svg" 'link_tcache_1_')" 2
 equal "the first link goes from c3 to c2" "$(edge_title "$WORK/tcache.svg" link_tcache_1_0)" "c_$c3&#45;&gt;c_$c2"
+edge_says() { # edge_says SVG ID REGEX: the edge's elements, on one line, match REGEX
+    grep -A6 "<g id=\"$2\" class=\"edge\">" "$1" | tr '\n' ' ' | grep -Eq "$3"
+}
 # The link from c3 to c2 is stored in c3's memory (c3 + 16) as (where >> 12) ^ (c2 + 16).
 stored=$(printf '0x%x' $(( ((0x$c3 + 16) >> 12) ^ (0x$c2 + 16) )))
 check "the link shows the entry decoded ($(printf '0x%x' $((0x$c2 + 16)))) and as stored ($stored)" \
-    grep -q ">stored $stored</text>" "$WORK/tcache.svg"
+    edge_says "$WORK/tcache.svg" link_tcache_1_0 ">next $(printf '0x%x' $((0x$c2 + 16)))</text>.*>stored $stored</text>"
 equal "the cached chunks have the tcache state" "$(count "$WORK/tcache.json" 'sum(c["state"] == "tcache" for c in a["chunks"])' 0)" 3
 equal "no arrow back to a header: the list ends in NULL" "$(svg_count "$WORK/tcache.svg" 'end_tcache')" 0
+equal "the three cached chunks are drawn in the tcache colour" \
+    "$(grep -A3 -E "<g id=\"chunk_0x($c1|$c2|$c3)\" class=\"node\">" "$WORK/tcache.svg" | grep -c 'fill="#99e0d5"')" 3
+check "the legend names the tcache state" grep -q '>tcache</text>' "$WORK/tcache.svg"
+check "the bin's box shows its stored count" grep -q '>3 chunks, count 3</text>' "$WORK/tcache.svg"
+"$MAKE_DUMP" -p "$WORK/poisoned.json" >"$WORK/poisoned-names.txt" || fail "make_dump -p failed"
+p3=$(awk '$1 == "c3" { print substr($2, 3) }' "$WORK/poisoned-names.txt")
+check "a poisoned cache's dump validates" validates "$WORK/poisoned.json"
+check "heapviz draws a poisoned cache" "$HEAPVIZ" -o "$WORK/poisoned.svg" "$WORK/poisoned.json" >/dev/null
+equal "its list is cut at c3's forged next, drawn to the address outside" \
+    "$(edge_title "$WORK/poisoned.svg" cut_tcache_1)" "c_$p3&#45;&gt;x_deadbeef0"
+check "the cut says where it led" grep -q '>!! next 0xdeadbeef0</text>' "$WORK/poisoned.svg"
+check "the bin's box says what is wrong" grep -q '>!! an entry that is not a chunk of<' "$WORK/poisoned.svg"
 
 # ---- thousands of chunks -------------------------------------------------------------------
 "$MAKE_DUMP" -m "$WORK/many.json" >/dev/null || fail "make_dump -m failed"
@@ -220,15 +240,16 @@ refuses "not JSON" "^heapviz: .*/notjson.json: not JSON" "$WORK/notjson.json"
 refuses "another version" "^heapviz: .*/v2.json: dump version 2" "$WORK/v2.json"
 refuses "no such arena" "^heapviz: .*/heap.json: no arena 7" --arena 7 "$WORK/heap.json"
 refuses "no such file" "^heapviz: .*/nothere.json: cannot read" "$WORK/nothere.json"
-# mutate NAME PYTHON: WORK/NAME.json is heap.json changed by PYTHON acting on d (the
-# dump) and a (arena 0); the malformed dumps real tools and hands have produced.
+# mutate NAME PYTHON [FROM]: WORK/NAME.json is heap.json (or WORK/FROM.json) changed by
+# PYTHON acting on d (the dump) and a (arena 0); the malformed dumps real tools and
+# hands have produced.
 mutate() {
     "$PY" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 a = d["arenas"][0]
 exec(sys.argv[3])
-open(sys.argv[2], "w").write(json.dumps(d) if not isinstance(d, str) else d)' "$WORK/heap.json" "$WORK/$1.json" "$2"
+open(sys.argv[2], "w").write(json.dumps(d) if not isinstance(d, str) else d)' "$WORK/${3:-heap}.json" "$WORK/$1.json" "$2"
 }
 mutate nosizemin 'b = [b for b in a["bins"] if b["kind"] == "small"][0]; del b["size_min"]'
 refuses "a bin without size_min" '^heapviz: .*/nosizemin.json: arenas\[0\]\.bins\[[0-9]+\]: no "size_min"$' "$WORK/nosizemin.json"
@@ -252,6 +273,28 @@ mutate chunksobj 'a["chunks"] = {"0": 1}'
 refuses "chunks as an object" 'chunksobj.json: arenas\[0\]\.chunks: not an array$' "$WORK/chunksobj.json"
 mutate notop 'del a["top"]'
 refuses "an arena without top" 'notop.json: arenas\[0\]: no "top"$' "$WORK/notop.json"
+mutate tcstr 'd["tcache"] = "0x10"' tcache
+refuses "tcache as a string" '^heapviz: .*/tcstr.json: tcache: not an object$' "$WORK/tcstr.json"
+mutate tcshort 'd["tcache"]["bins"][0]["stored"].pop()' tcache
+refuses "a cache bin with fewer links stored than entries" \
+    'tcshort.json: tcache\.bins\[0\]\.stored: 2 links for 3 entries$' "$WORK/tcshort.json"
+mutate tcidx 'd["tcache"]["bins"][0]["index"] = 64' tcache
+refuses "a cache bin index past 63" 'tcidx.json: tcache\.bins\[0\]\.index: 64 is not a bin of the cache' "$WORK/tcidx.json"
+mutate tcentry 'd["tcache"]["bins"][0]["entries"][1] = "0x8"' tcache
+refuses "an entry below 16" 'tcentry.json: tcache\.bins\[0\]\.entries\[1\]: 0x8 is not a chunk.s user memory$' \
+    "$WORK/tcentry.json"
+mutate tcnoend 'del d["tcache"]["bins"][0]["end"]' tcache
+refuses "a cache bin without end" 'tcnoend.json: tcache\.bins\[0\]: no "end"$' "$WORK/tcnoend.json"
+mutate tccount 'd["tcache"]["bins"][0]["count"] = "3"' tcache
+refuses "a count given as a string" 'tccount.json: tcache\.bins\[0\]\.count: "3" is not a whole number$' "$WORK/tccount.json"
+# A count the list disagrees with is damage the dump reports, not bad input: drawn, the
+# whole list, no cut.
+mutate tcmiscount 'b = d["tcache"]["bins"][0]; b["count"] = 5; b["damage"] = "the count differs from the list\x27s length"' tcache
+check "a cache bin whose count differs from its list is drawn" \
+    "$HEAPVIZ" -o "$WORK/tcmiscount.svg" "$WORK/tcmiscount.json" >/dev/null
+equal "...with its whole list and no cut link" \
+    "$(svg_count "$WORK/tcmiscount.svg" 'link_tcache_1_') $(svg_count "$WORK/tcmiscount.svg" 'cut_')" "2 0"
+check "...its box saying so" grep -q '>3 chunks, count 5</text>' "$WORK/tcmiscount.svg"
 "$PY" -c 'print("[" * 100000 + "]" * 100000)' >"$WORK/deep.json"
 refuses "deep nesting" '^heapviz: .*/deep.json: not a heap dump \(JSON nested too deeply\)$' "$WORK/deep.json"
 printf '{"version": 1, "arenas": ["\xff\xfe"]}' >"$WORK/utf8.json"

@@ -19,6 +19,12 @@
  *                             (f1's fd back to f3), s1's fd pointing outside the
  *                             heap, and the size of the 0x2010 chunk before top
  *                             overwritten (the walk stops there)
+ *   make_dump -c OUT.json     the per-thread cache on: three chunks of 0x30 freed
+ *                             into tcachebins[0x30], c3 -> c2 -> c1, each between
+ *                             guards in use
+ *   make_dump -p OUT.json     the same, then poisoned as an attack would: c3's
+ *                             next rewritten, safe-linked, to lead to 0xdeadbeef0,
+ *                             no chunk at all
  *
  * The final heap of main_arena (glibc 2.36's rules, the per-thread cache off by
  * arenalloc_set_tcache_count(0); x86-64 sizes):
@@ -170,7 +176,7 @@ int main(int argc, char **argv)
     arenalloc_set_tcache_count(0);
     if (argc == 3 && strcmp(argv[1], "-s") == 0) {
         build_heap(argv[2]);
-    } else if (argc == 3 && strcmp(argv[1], "-c") == 0) {
+    } else if (argc == 3 && (strcmp(argv[1], "-c") == 0 || strcmp(argv[1], "-p") == 0)) {
         /* Three chunks of 0x30 in the per-thread cache: c3 -> c2 -> c1. */
         arenalloc_set_tcache_count(7);
         void *c[3];
@@ -183,6 +189,10 @@ int main(int argc, char **argv)
         show("c1", c[0]);
         show("c2", c[1]);
         show("c3", c[2]);
+        /* The link is the entry's first word, stored as (its own address >> 12) ^
+           the next entry: a forged one must be encoded the same way to be followed. */
+        if (argv[1][1] == 'p')
+            *(uintptr_t *)c[2] = ((uintptr_t)c[2] >> 12) ^ (uintptr_t)0xdeadbeef0;
         dump_to(argv[2]);
     } else if (argc == 3 && strcmp(argv[1], "-m") == 0) {
         build_many();
@@ -205,7 +215,7 @@ int main(int argc, char **argv)
         build_heap(NULL);
         dump_to(argv[1]);
     } else {
-        fprintf(stderr, "usage: make_dump OUT.json | -s DIR | -m OUT.json | -b OUT.json | -t OUT.json | -x OUT.json | -c OUT.json\n");
+        fprintf(stderr, "usage: make_dump OUT.json | -s DIR | -m OUT.json | -b OUT.json | -t OUT.json | -x OUT.json | -c OUT.json | -p OUT.json\n");
         return 2;
     }
     return 0;
