@@ -163,9 +163,14 @@ static double median(double *v, int n)
 
 enum { MAX_REPS = 7 };
 
+struct medians {
+    double speedup, system_kib[2], unheld_kib[2]; /* [0] off, [1] on */
+};
+
 /* reps runs each with the cache on and off, alternating; medians printed. */
-static void compare(const char *name, int threads, int reps)
+static struct medians compare(const char *name, int threads, int reps)
 {
+    struct medians out;
     double ns[2][MAX_REPS], sys[2][MAX_REPS], unheld[2][MAX_REPS];
     for (int i = 0; i < reps; i++)
         for (int on = 0; on < 2; on++) {
@@ -182,12 +187,38 @@ static void compare(const char *name, int threads, int reps)
         snprintf(key, sizeof key, "%s_ns_%s", name, mode);
         value(key, "%.1f", m[on]);
         snprintf(key, sizeof key, "%s_system_kib_%s", name, mode);
-        value(key, "%.0f", median(sys[on], reps));
+        out.system_kib[on] = median(sys[on], reps);
+        value(key, "%.0f", out.system_kib[on]);
         snprintf(key, sizeof key, "%s_unheld_kib_%s", name, mode);
-        value(key, "%.0f", median(unheld[on], reps));
+        out.unheld_kib[on] = median(unheld[on], reps);
+        value(key, "%.0f", out.unheld_kib[on]);
     }
+    out.speedup = m[0] / m[1];
     snprintf(key, sizeof key, "%s_speedup", name);
-    value(key, "%.2f", m[0] / m[1]);
+    value(key, "%.2f", out.speedup);
+    return out;
+}
+
+/* The slide's sentence, from what was measured. */
+static void verdict(struct medians t1, struct medians t2)
+{
+    char time[160], memory[200];
+    if (t1.speedup >= 1.1 && t2.speedup >= 1.1)
+        snprintf(time, sizeof time, "The cache made a pair %.1f× faster alone and %.1f× faster with two threads.",
+                 t1.speedup, t2.speedup);
+    else
+        snprintf(time, sizeof time, "The cache did not make a pair clearly faster here (%.2f× alone, %.2f× with two threads).",
+                 t1.speedup, t2.speedup);
+    double more = t2.system_kib[1] - t2.system_kib[0];
+    if (more > 0)
+        snprintf(memory, sizeof memory,
+                 "The price is memory: the two threads' caches held %.0f KiB of freed chunks no other thread could use, "
+                 "and the arenas took %.0f KiB more from the OS.",
+                 t2.unheld_kib[1] - t2.unheld_kib[0], more);
+    else
+        snprintf(memory, sizeof memory, "The caches held %.0f KiB of freed chunks, and the arenas took no more from the OS.",
+                 t2.unheld_kib[1] - t2.unheld_kib[0]);
+    value("verdict", "%s %s", time, memory);
 }
 
 int main(int argc, char **argv)
@@ -198,7 +229,8 @@ int main(int argc, char **argv)
     value("pairs", "%ld", pairs);
     value("reps", "%d", reps);
     value("slots", "%d", SLOTS);
-    compare("t1", 1, reps);
-    compare("t2", 2, reps);
+    struct medians t1 = compare("t1", 1, reps);
+    struct medians t2 = compare("t2", 2, reps);
+    verdict(t1, t2);
     return 0;
 }
