@@ -31,6 +31,9 @@ static void chunk_value(const char *key, void *mem)
 int main(int argc, char **argv)
 {
     experiment_start(argc, argv);
+    /* The lecture's allocator, before glibc 2.26's per-thread cache (deck 50-tcache):
+       with the cache on, these frees and mallocs would not reach the arena at all. */
+    arenalloc_set_tcache_count(0);
     void *f1 = xmalloc(40), *f2 = xmalloc(40); /* 0x30: fastbin size */
     void *s1 = xmalloc(200);                  /* 0xd0: small bin size */
     xmalloc(24);                              /* guards keep the frees apart */

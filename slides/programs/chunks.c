@@ -26,6 +26,9 @@ static void header(const char *prefix, void *mem)
 int main(int argc, char **argv)
 {
     experiment_start(argc, argv);
+    /* The lecture's allocator, before glibc 2.26's per-thread cache (deck 50-tcache):
+       with the cache on, these frees and mallocs would not reach the arena at all. */
+    arenalloc_set_tcache_count(0);
     void *a = xmalloc(24);
     void *b = xmalloc(200);
     void *c = xmalloc(24);

@@ -70,6 +70,9 @@ static void step(int n, const int *locked)
 int main(int argc, char **argv)
 {
     experiment_start(argc, argv);
+    /* The lecture's allocator, before glibc 2.26's per-thread cache (deck 50-tcache):
+       with the cache on, these frees and mallocs would not reach the arena at all. */
+    arenalloc_set_tcache_count(0);
     arenalloc_set_arena_policy(ARENALLOC_POLICY_TRYLOCK);
     arena_number(&main_arena);
     sem_init(&go, 0, 0);

@@ -43,6 +43,11 @@ async function checkSlide(page) {
       if ((e.tagName === 'PRE' || e.tagName === 'TABLE') && e.scrollWidth > e.clientWidth + 1) {
         problems.push(`a ${e.tagName === 'PRE' ? 'code line' : 'table'} is wider than its box: "${e.innerText.slice(0, 40).replace(/\s+/g, ' ')}"`);
       }
+      // The slide is a flex column: a crowded one shrinks a code block or table
+      // to fit, and its last lines are cut off inside its own box.
+      if ((e.tagName === 'PRE' || e.tagName === 'TABLE') && e.scrollHeight > e.clientHeight + 1) {
+        problems.push(`a ${e.tagName === 'PRE' ? 'code block' : 'table'} is cut off at its foot: "${e.innerText.slice(0, 40).replace(/\s+/g, ' ')}"`);
+      }
     }
     return { problems, images: imgs.map((i) => i.getAttribute('src')) };
   });

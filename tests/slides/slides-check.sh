@@ -43,6 +43,7 @@ check "it reports the image that did not load" grep -q 'slide 2: image did not l
 check "it reports the missing figure" grep -q 'slide 2: figure missing' "$broken/report"
 check "it reports the overflowing slide" grep -q 'slide 3: content overflows' "$broken/report"
 check "it reports the figure older than the build" grep -q 'slide 4: figure older than the build' "$broken/report"
+check "it reports the table cut off at its foot" grep -q 'slide 5: a table is cut off at its foot' "$broken/report"
 
 echo "slides: $passed passed, $failed failed"
 ((failed == 0))
