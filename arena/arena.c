@@ -48,9 +48,9 @@
 #include "arena/arena.h"
 #include "arena/heap.h"
 #include "arena/main_arena.h"
-#include "bins/malloc_par.h"
-#include "arena/tcache.h"
+#include "arena/tcache_thread.h"
 #include "bins/int_malloc.h"
+#include "bins/malloc_par.h"
 #include "stomp/stomp.h"
 
 OS_THREAD_LOCAL mstate thread_arena;

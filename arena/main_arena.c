@@ -10,10 +10,10 @@
 #include "arena/main_arena.h"
 
 #include "arena/arena.h"
-#include "bins/malloc_par.h"
-#include "arena/tcache.h"
+#include "arena/tcache_thread.h"
 #include "arena/tunables.h"
 #include "bins/int_malloc.h"
+#include "bins/malloc_par.h"
 
 /* glibc's names, so a debugger's `p main_arena` and `p mp_` work as they do there. */
 struct malloc_state main_arena = {.mutex = OS_LOCK_INITIALIZER, .next = &main_arena, .attached_threads = 1};

@@ -2,7 +2,7 @@
  * malloc.c - the public entry points: malloc, free, calloc, realloc.
  *
  * Each is glibc's __libc_* function of the same name: check the arguments, try
- * the thread's cache (malloc and free only; arena/tcache.h), pick and lock an
+ * the thread's cache (malloc and free only; bins/tcache.h), pick and lock an
  * arena, call the arena-level algorithm in bins/ (_int_malloc, _int_free,
  * _int_realloc), unlock.  Chunks with a mapping of their own bypass the
  * arenas entirely.  Step into any of them from a debugger and the next frame is
@@ -16,10 +16,10 @@
 #include "arena/arena.h"
 #include "arena/heap.h"
 #include "arena/main_arena.h"
-#include "bins/malloc_par.h"
 #include "arena/mmap_chunk.h"
-#include "arena/tcache.h"
+#include "arena/tcache_thread.h"
 #include "bins/int_malloc.h"
+#include "bins/malloc_par.h"
 #include "bins/malloc_printerr.h"
 #include "bins/perturb.h"
 #include "inspect/heap_check.h"

@@ -11,12 +11,12 @@
 
 #include "arena/arena.h"
 #include "arena/main_arena.h"
-#include "bins/malloc_par.h"
-#include "arena/tcache.h"
+#include "arena/tcache_thread.h"
 #include "arena/tunables.h"
 #include "bins/checks.h"
 #include "bins/fastbins.h"
 #include "bins/int_malloc.h"
+#include "bins/malloc_par.h"
 #include "bins/perturb.h"
 
 int perturb_byte;

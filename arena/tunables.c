@@ -31,10 +31,10 @@
 #include "arena/arena.h"
 #include "include/arenalloc.h" /* the M_* constants: <malloc.h>'s, or its own on Windows */
 
-#include "arena/tcache.h"
-#include "stomp/stomp.h"
+#include "arena/tcache_thread.h"
 #include "bins/checks.h"
 #include "bins/perturb.h"
+#include "stomp/stomp.h"
 #include "syscall/os.h"
 
 /* A tunable: its name under glibc.malloc., its older alias, the mallopt

@@ -20,7 +20,7 @@
  *   2.32  safe-linking of fastbin pointers, and the alignment checks
  *         (the default: glibc 2.36's checks)
  *
- * And those of the per-thread cache (arena/tcache.h), which is on at every
+ * And those of the per-thread cache (bins/tcache.h), which is on at every
  * level (below 2.26 too, where glibc had none: only the checks are modelled here):
  *   2.29  the key: a double free is looked for in the chunk's bin
  *   2.32  safe-linking of its links, and the alignment of every entry taken

@@ -2,7 +2,7 @@
  * int_free.c - _int_free and malloc_consolidate: giving chunks back to an arena.
  *
  * A freed chunk small enough for the per-thread cache goes there first, while
- * its bin in the cache has room (arena/tcache.h).  Otherwise it takes one of two
+ * its bin in the cache has room (bins/tcache.h).  Otherwise it takes one of two
  * roads, under the arena's lock:
  *
  *   fast    its size is at most M_MXFAST: push it on its fastbin and stop.  No
@@ -20,13 +20,13 @@
 #include "bins/int_malloc.h"
 
 #include "arena/sysmalloc.h"
-#include "arena/tcache.h"
-#include "bins/malloc_par.h"
 #include "bins/bins.h"
 #include "bins/checks.h"
 #include "bins/fastbins.h"
+#include "bins/malloc_par.h"
 #include "bins/malloc_printerr.h"
 #include "bins/perturb.h"
+#include "bins/tcache.h"
 
 /* Merges free chunk p (of `size`, in no bin; `nextchunk` is the chunk after it)
    with whichever neighbours are free, and files the result: into top if it
@@ -64,6 +64,24 @@ static INTERNAL_SIZE_T _int_free_create_chunk(mstate av, mchunkptr p, INTERNAL_S
     set_head(p, size | PREV_INUSE);
     set_foot(p, size);
     return size;
+}
+
+/* free found the key in chunk e of bin tc_idx: a double free, or a program
+   whose data holds the key.  Walks the bin to tell which; aborts on the first. */
+static void tcache_double_free_verify(tcache_entry *e, size_t tc_idx)
+{
+    size_t cnt = 0;
+    for (tcache_entry *tmp = tcache->entries[tc_idx]; tmp != NULL; tmp = tcache_reveal(&tmp->next), ++cnt) {
+        /* A bin never holds more than tcache_count entries: more means the list
+           was rewritten into a loop, which this walk would never leave. */
+        if (checks_since(33) && cnt >= mp_.tcache_count)
+            malloc_printerr("free(): too many chunks detected in tcache");
+        if (checks_since(32) && !aligned_OK((uintptr_t)tmp))
+            malloc_printerr("free(): unaligned chunk detected in tcache 2");
+        if (tmp == e)
+            malloc_printerr("free(): double free detected in tcache 2");
+    }
+    /* Not in the bin: the program's data happened to hold the key.  Go on. */
 }
 
 /* The first road of all, from glibc 2.26: the calling thread's cache, while the

@@ -17,7 +17,7 @@
  * Steps 4 and 5 are best fit; only step 3's last-remainder rule breaks it, on
  * purpose, so a run of small requests is carved from one place in memory.
  *
- * The calling thread's cache (arena/tcache.h) is filled on the way, while the
+ * The calling thread's cache (bins/tcache.h) is filled on the way, while the
  * arena is locked anyway: steps 1 and 2 move the other chunks of the bin they
  * took from into it, and step 3 caches exact fits instead of returning the first
  * one, returning one of them from the cache when the scan ends.
@@ -27,13 +27,13 @@
 #include <errno.h>
 
 #include "arena/sysmalloc.h"
-#include "arena/tcache.h"
-#include "bins/malloc_par.h"
 #include "bins/bins.h"
 #include "bins/checks.h"
 #include "bins/fastbins.h"
+#include "bins/malloc_par.h"
 #include "bins/malloc_printerr.h"
 #include "bins/perturb.h"
+#include "bins/tcache.h"
 #include "bins/top.h"
 
 /* The unsorted scan sorts at most this many chunks per call, bounding the time

@@ -14,7 +14,7 @@
 #include <stdio.h>
 
 #include "arena/heap.h"
-#include "arena/tcache.h"
+#include "arena/tcache_thread.h"
 #include "inspect/heap_snapshot.h"
 
 /* One arena as it was read. */

@@ -1,5 +1,5 @@
 /*
- * test_tcache.c - the per-thread cache (arena/tcache.h), glibc 2.36's rules:
+ * test_tcache.c - the per-thread cache (bins/tcache.h), glibc 2.36's rules:
  * LIFO reuse, 7 entries per bin, tcache_max, the unsorted scan's exact fits and
  * tcache_unsorted_limit, the stashing from a fastbin and a small bin, the entries
  * given back at thread exit, the cache across fork, and each of its checks at
@@ -15,9 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "arena/tcache.h"
-#include "bins/malloc_par.h"
+#include "arena/tcache_thread.h"
 #include "bins/bins.h"
+#include "bins/malloc_par.h"
 #include "tests/expect_abort.h"
 #include "tests/test_helpers.h"
 

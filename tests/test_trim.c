@@ -7,8 +7,8 @@
 #include <malloc.h>
 
 #include "arena/main_arena.h"
+#include "arena/tcache_thread.h"
 #include "bins/malloc_par.h"
-#include "arena/tcache.h"
 #include "include/arenalloc.h"
 #include "syscall/os.h"
 #define TEST_HELPERS_ARENA

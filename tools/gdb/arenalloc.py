@@ -72,7 +72,7 @@ MAX_CHUNKS_PER_ARENA = 4 * 1024 * 1024
 CHUNK_STATE_NAMES = ["in use", "fastbins", "unsortedbin", "smallbins",
                      "largebins", "free", "top", "fencepost", "tcachebins"]
 
-# The per-thread cache (arena/tcache.h): 64 bins of uint16_t counts, then the
+# The per-thread cache (bins/tcache.h): 64 bins of uint16_t counts, then the
 # entries' heads; bin i holds chunks of size 32 + 16 i.
 TCACHE_MAX_BINS = 64
 TCACHE_ENTRIES = 2 * TCACHE_MAX_BINS        # offsetof(tcache_perthread_struct, entries)

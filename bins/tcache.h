@@ -42,19 +42,21 @@
  *   2.33  the double-free scan stops after tcache_count entries, so a corrupted
  *         list cannot loop forever ("free(): too many chunks detected in tcache")
  *
- * bins/ reaches up into this header (and mp_'s tcache fields) from _int_malloc
- * and _int_free, because glibc's algorithms fill the calling thread's cache from
- * inside the arena's own steps.
+ * The cache's lists and the operations on them live here, in bins/, because
+ * glibc's algorithms fill the calling thread's cache from inside the arena's own
+ * steps (_int_malloc, _int_free).  Its life with the thread (made at the first
+ * call, given back at exit) and its settings are arena/'s: tcache_thread.h.
+ * The two variables below are defined there.
  */
-#ifndef ARENALLOC_ARENA_TCACHE_H
-#define ARENALLOC_ARENA_TCACHE_H
+#ifndef ARENALLOC_BINS_TCACHE_H
+#define ARENALLOC_BINS_TCACHE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "arena/arena.h"
 #include "bins/checks.h"
 #include "bins/fastbins.h"
+#include "bins/malloc_par.h"
 #include "bins/malloc_printerr.h"
 #include "syscall/os.h"
 
@@ -87,15 +89,11 @@ typedef struct tcache_perthread_struct {
 
 /* The calling thread's cache: NULL before its first call, or after its exit began. */
 extern OS_THREAD_LOCAL tcache_perthread_struct *tcache;
-extern OS_THREAD_LOCAL bool tcache_shutting_down;
 
 /* One random value for the process, chosen at start-up: a cached chunk's key.
    Random, so a program's own data (or an attacker who cannot read memory) does
    not carry it by chance. */
 extern uintptr_t tcache_key;
-
-/* Chooses tcache_key.  Called once by ptmalloc_init. */
-void tcache_key_initialize(void);
 
 /* The mark free leaves in a cached chunk's key: the random key from 2.34, the
    thread's structure before. */
@@ -137,33 +135,4 @@ static inline void *tcache_get(size_t tc_idx)
     return e;
 }
 
-/* free found tcache_key in chunk e of bin tc_idx: a double free, or a program
-   whose data holds the key.  Walks the bin to tell which; aborts on the first. */
-void tcache_double_free_verify(tcache_entry *e, size_t tc_idx);
-
-/* Allocates the calling thread's structure from its arena. */
-void tcache_init(void);
-
-/* Called first by malloc, calloc, and by realloc and free of a heap chunk. */
-static inline void maybe_init_tcache(void)
-{
-    if (tcache == NULL && !tcache_shutting_down)
-        tcache_init();
-}
-
-/* The thread is exiting: free every entry, then the structure, and never
-   allocate it again. */
-void tcache_thread_shutdown(void);
-
-/* Switches to the checks of glibc 2.`glibc_minor` (arenalloc_set_checks),
-   re-storing the links of the calling thread's cache for the new release
-   (safe-linked or not).  Other threads' caches cannot be reached: switch
-   before they start, as at start-up with ARENALLOC_CHECKS. */
-void tcache_change_checks(int glibc_minor);
-
-/* Sets a tunable of the cache (tunables.c, arenalloc_set_tcache_count). */
-bool do_set_tcache_max(size_t value);
-bool do_set_tcache_count(size_t value);
-void do_set_tcache_unsorted_limit(size_t value);
-
-#endif /* ARENALLOC_ARENA_TCACHE_H */
+#endif /* ARENALLOC_BINS_TCACHE_H */

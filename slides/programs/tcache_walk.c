@@ -1,5 +1,5 @@
 /*
- * tcache.c - the per-thread cache, one free at a time (deck 50-tcache).
+ * tcache_walk.c - the per-thread cache, one free at a time (deck 50-tcache).
  *
  * Frees chunks of one size until the cache's bin is full and the next goes to the
  * fastbin, takes them back (LIFO), reads one entry's `next` as stored and as
@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "arena/tcache.h"
+#include "arena/tcache_thread.h"
 #include "bins/malloc_par.h"
 #include "bins/malloc_state.h"
 #include "experiment.h"

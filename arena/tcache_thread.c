@@ -1,17 +1,19 @@
 /*
- * tcache.c - the per-thread cache's slow paths: the key, the structure's birth
- * and death, the double-free walk, and the settings (tcache.h says what the
- * cache is; the fast paths are inline there and in _int_malloc/_int_free).
+ * tcache_thread.c - the per-thread cache's slow paths: the key, the structure's
+ * birth and death, and the settings (bins/tcache.h says what the cache is; the
+ * fast paths are inline there and in _int_malloc/_int_free).
  */
-#include "arena/tcache.h"
+#include "arena/tcache_thread.h"
 
 #include <string.h>
 
+#include "arena/arena.h"
 #include "arena/main_arena.h"
 #include "bins/int_malloc.h"
 #include "bins/malloc_par.h"
 #include "include/arenalloc.h"
 
+/* Declared in bins/tcache.h, with the cache. */
 OS_THREAD_LOCAL tcache_perthread_struct *tcache;
 OS_THREAD_LOCAL bool tcache_shutting_down;
 uintptr_t tcache_key;
@@ -19,22 +21,6 @@ uintptr_t tcache_key;
 void tcache_key_initialize(void)
 {
     os_random(&tcache_key, sizeof tcache_key);
-}
-
-void tcache_double_free_verify(tcache_entry *e, size_t tc_idx)
-{
-    size_t cnt = 0;
-    for (tcache_entry *tmp = tcache->entries[tc_idx]; tmp != NULL; tmp = tcache_reveal(&tmp->next), ++cnt) {
-        /* A bin never holds more than tcache_count entries: more means the list
-           was rewritten into a loop, which this walk would never leave. */
-        if (checks_since(33) && cnt >= mp_.tcache_count)
-            malloc_printerr("free(): too many chunks detected in tcache");
-        if (checks_since(32) && !aligned_OK((uintptr_t)tmp))
-            malloc_printerr("free(): unaligned chunk detected in tcache 2");
-        if (tmp == e)
-            malloc_printerr("free(): double free detected in tcache 2");
-    }
-    /* Not in the bin: the program's data happened to hold the key.  Go on. */
 }
 
 void tcache_init(void)
