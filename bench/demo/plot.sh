@@ -101,6 +101,7 @@ if [[ -n $zoom ]]; then
     panels="set multiplot layout 2,1 title \"$name: memory held by each allocator\"
 unset title
 set key below horizontal
+set xrange [*:*]
 set autoscale xfix
 set arrow 1 from first $from/scale, graph 0 to first $from/scale, graph 1 nohead dt 3 lc rgb '#888888'
 set arrow 2 from first $to/scale, graph 0 to first $to/scale, graph 1 nohead dt 3 lc rgb '#888888'
