@@ -66,8 +66,7 @@ static void mark_damage(struct snap_chunk *c, const char *damage)
         c->damage = damage;
 }
 
-/* The chunk whose memory is `entry`, in any arena's snapshot, or NULL. */
-static struct snap_chunk *find_entry(struct heap_dump *d, uintptr_t entry)
+struct snap_chunk *find_entry(const struct heap_dump *d, uintptr_t entry)
 {
     for (int i = 0; i < d->narenas; i++) {
         struct snap_chunk *c = snapshot_find(&d->arenas[i].snap, entry - CHUNK_HDR_SZ);

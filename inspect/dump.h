@@ -73,6 +73,10 @@ struct heap_dump {
 bool read_heap(struct heap_dump *d, bool with_chunks);
 void release_heap_dump(struct heap_dump *d);
 
+/* The chunk whose memory is `entry` (a cache entry), in any arena's snapshot,
+   or NULL. */
+struct snap_chunk *find_entry(const struct heap_dump *d, uintptr_t entry);
+
 void print_dump_text(FILE *out, const struct heap_dump *d, unsigned what);
 void print_dump_json(FILE *out, const struct heap_dump *d, unsigned what);
 

@@ -149,13 +149,12 @@ static const char *check_tcache(const struct heap_dump *d, char *buf, size_t buf
         if (b->n != b->count)
             return fail(&c, "tcache bin %zu: %s entries than its count (%zu, count %u)", i,
                         b->n < b->count ? "fewer" : "more", b->n, b->count);
-        for (size_t k = b->first; k < b->first + b->n; k++)
-            for (int a = 0; a < d->narenas; a++) {
-                const struct snap_chunk *ch = snapshot_find(&d->arenas[a].snap, t->entries[k] - CHUNK_HDR_SZ);
-                if (ch != NULL && csize2tidx(snap_size(ch)) != i)
-                    return fail(&c, "tcache bin %zu: entry %#lx has another bin's size %#zx", i,
-                                (unsigned long)t->entries[k], snap_size(ch));
-            }
+        for (size_t k = b->first; k < b->first + b->n; k++) {
+            const struct snap_chunk *ch = find_entry(d, t->entries[k]);
+            if (ch != NULL && csize2tidx(snap_size(ch)) != i)
+                return fail(&c, "tcache bin %zu: entry %#lx has another bin's size %#zx", i,
+                            (unsigned long)t->entries[k], snap_size(ch));
+        }
     }
     return NULL;
 }
