@@ -186,6 +186,7 @@ include bench/trace/trace.mk
 include bench/bench.mk
 include tests/heapviz/heapviz.mk
 include tests/fuzz/fuzz.mk
+include tests/techniques/techniques.mk
 
 include tools/tour/tour.mk
 
