@@ -130,7 +130,7 @@ static inline void tcache_empty(size_t request)
 static inline int technique_end(bool won, const char *what)
 {
     say("");
-    say("%s: %s", won ? "WON" : "LOST", what);
+    say("%s: %s", won ? "WON" : "LOST, this did not happen", what);
     return won ? TECHNIQUE_WON : TECHNIQUE_LOST;
 }
 static inline int technique_not_here(const char *why)
