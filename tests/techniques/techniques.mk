@@ -17,3 +17,7 @@ $(TECHNIQUES): $(BUILD)/techniques/%: tests/techniques/%.c tests/techniques/tech
 $(BUILD)/techniques/techniques.tsv: tests/techniques/techniques.tsv
 	@mkdir -p $(dir $@)
 	cp $< $@
+
+# The techniques suite (tests/test_techniques.c) runs these programs: the
+# runner is built after them.
+$(BUILD)/tests/check_main: | techniques
