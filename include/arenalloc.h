@@ -79,10 +79,24 @@ ARENALLOC_API int arenalloc_mallopt(int param, int value);
    0xA1 and every block free takes back with 0xDE (see bins/perturb.h). */
 ARENALLOC_API void arenalloc_set_fill(int on);
 
-/* Runs with the integrity checks of glibc 2.`glibc_minor` (23 to 36; the default
-   is 36): older releases check less, so heap-exploitation demos written for them
-   work, and are stopped by the release that added the check (bins/checks.h).
-   ARENALLOC_CHECKS=2.23 does the same at start-up.  Returns 0, or EINVAL. */
+/* Behaves as glibc 2.`glibc_minor` (23 to 36; the default is 36): its integrity
+   checks and their messages, whether the per-thread cache exists (2.26) and
+   its key and safe-linking, the request-size limit (PTRDIFF_MAX from 2.30),
+   the hooks (honoured before 2.34).  A release whose malloc did not change
+   behaves as the one before it.  Heap-exploitation demos written for an older
+   release work, and are stopped by the release that stopped them (the table:
+   README, bins/checks.h).  ARENALLOC_RELEASE=2.23 does the same at start-up,
+   which is the better time: the cache of threads other than the caller's is
+   not converted.  Layouts fixed at build time (malloc_state before 2.27, the
+   cache's counts before 2.30) come from `make RELEASE=2.yy`.  Returns 0, or
+   EINVAL. */
+ARENALLOC_API int arenalloc_set_release(int glibc_minor);
+
+/* The release in force (23 to 36). */
+ARENALLOC_API int arenalloc_get_release(void);
+
+/* The older name of arenalloc_set_release (and ARENALLOC_CHECKS of
+   ARENALLOC_RELEASE), from when a release decided only the checks. */
 ARENALLOC_API int arenalloc_set_checks(int glibc_minor);
 
 /* Stomp mode (ARENALLOC_STOMP=1|underflow at start-up): every block gets pages
