@@ -99,6 +99,21 @@ ARENALLOC_API int arenalloc_get_release(void);
    ARENALLOC_RELEASE), from when a release decided only the checks. */
 ARENALLOC_API int arenalloc_set_checks(int glibc_minor);
 
+/* glibc's malloc hooks (__malloc_hook ...), honoured before glibc 2.34
+   (arenalloc_set_release): when one is set, the function calls it instead of
+   doing its work, passing the caller's address; calloc calls the malloc hook
+   and clears what it returns; memalign, posix_memalign, aligned_alloc, valloc
+   and pvalloc call the memalign hook.  From 2.34 they are never read.  The
+   drop-in library exports them under glibc's names: a program declares
+   `extern void (*__free_hook)(void *, const void *);` and links with
+   libarenalloc.so.  NULL at start. */
+#ifndef ARENALLOC_DROPIN /* arena/hooks.h gives the drop-in build glibc's names */
+ARENALLOC_API extern void *(*arenalloc_malloc_hook)(size_t size, const void *caller);
+ARENALLOC_API extern void (*arenalloc_free_hook)(void *ptr, const void *caller);
+ARENALLOC_API extern void *(*arenalloc_realloc_hook)(void *ptr, size_t size, const void *caller);
+ARENALLOC_API extern void *(*arenalloc_memalign_hook)(size_t alignment, size_t size, const void *caller);
+#endif
+
 /* Stomp mode (ARENALLOC_STOMP=1|underflow at start-up): every block gets pages
    of its own with an inaccessible guard page right after its end (OVERFLOW) or
    right before its start (UNDERFLOW), so the first byte written out of bounds
