@@ -15,6 +15,7 @@
 
 #include "arena/arena.h"
 #include "arena/heap.h"
+#include "arena/hooks.h"
 #include "arena/main_arena.h"
 #include "arena/mmap_chunk.h"
 #include "arena/tcache_thread.h"
@@ -27,6 +28,9 @@
 
 void *arenalloc_malloc(size_t bytes)
 {
+    malloc_hook_fn hook = malloc_hook();
+    if (hook != NULL)
+        return hook(bytes, HOOK_CALLER());
     malloc_ensure_init();
     if (stomp_active())
         return stomp_malloc(bytes, 0);
@@ -63,6 +67,11 @@ void *arenalloc_malloc(size_t bytes)
 
 void arenalloc_free(void *mem)
 {
+    free_hook_fn hook = free_hook();
+    if (hook != NULL) {
+        hook(mem, HOOK_CALLER());
+        return;
+    }
     if (mem == NULL)
         return;
 
@@ -128,6 +137,11 @@ void *arenalloc_calloc(size_t n, size_t elem_size)
         errno = ENOMEM;
         return NULL;
     }
+    malloc_hook_fn hook = malloc_hook(); /* calloc had no hook of its own */
+    if (hook != NULL) {
+        void *mem = hook(bytes, HOOK_CALLER());
+        return mem != NULL ? memset(mem, 0, bytes) : NULL;
+    }
     malloc_ensure_init();
     if (stomp_active()) /* fresh pages: already zero */
         return stomp_malloc(bytes, 0);
@@ -178,6 +192,9 @@ static void *realloc_mmapped(mchunkptr oldp, INTERNAL_SIZE_T oldsize, INTERNAL_S
 
 void *arenalloc_realloc(void *oldmem, size_t bytes)
 {
+    realloc_hook_fn hook = realloc_hook();
+    if (hook != NULL)
+        return hook(oldmem, bytes, HOOK_CALLER());
     malloc_ensure_init();
     if (bytes == 0 && oldmem != NULL) { /* glibc: realloc(p, 0) frees p */
         arenalloc_free(oldmem);

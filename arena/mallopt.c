@@ -76,9 +76,9 @@ int arenalloc_mallopt(int param, int value)
     return res;
 }
 
-int arenalloc_set_checks(int glibc_minor)
+int arenalloc_set_release(int glibc_minor)
 {
-    if (glibc_minor < CHECKS_OLDEST || glibc_minor > CHECKS_NEWEST)
+    if (glibc_minor < RELEASE_OLDEST || glibc_minor > RELEASE_NEWEST)
         return EINVAL;
     malloc_ensure_init();
 
@@ -91,12 +91,22 @@ int arenalloc_set_checks(int glibc_minor)
         malloc_consolidate(av);
         av = av->next;
     } while (av != &main_arena);
-    tcache_change_checks(glibc_minor);
+    tcache_change_release(glibc_minor);
     do {
         os_unlock(&av->mutex);
         av = av->next;
     } while (av != &main_arena);
     return 0;
+}
+
+int arenalloc_set_checks(int glibc_minor)
+{
+    return arenalloc_set_release(glibc_minor);
+}
+
+int arenalloc_get_release(void)
+{
+    return glibc_release;
 }
 
 void arenalloc_set_fill(int on)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "arena/arena.h"
+#include "arena/hooks.h"
 #include "arena/main_arena.h"
 #include "bins/int_malloc.h"
 #include "inspect/heap_check.h"
@@ -20,8 +21,13 @@
 
 static bool powerof2(size_t x) { return (x & (x - 1)) == 0; }
 
-static void *_mid_memalign(size_t alignment, size_t bytes)
+/* `caller`: the address the public function returns to, for the hook. */
+static void *_mid_memalign(size_t alignment, size_t bytes, const void *caller)
 {
+    memalign_hook_fn hook = memalign_hook();
+    if (hook != NULL)
+        return hook(alignment, bytes, caller);
+
     /* malloc's chunks are 16-byte aligned already. */
     if (alignment <= MALLOC_ALIGNMENT)
         return arenalloc_malloc(bytes);
@@ -60,11 +66,11 @@ static void *_mid_memalign(size_t alignment, size_t bytes)
     return p;
 }
 
-void *arenalloc_memalign(size_t alignment, size_t bytes) { return _mid_memalign(alignment, bytes); }
+void *arenalloc_memalign(size_t alignment, size_t bytes) { return _mid_memalign(alignment, bytes, HOOK_CALLER()); }
 
 /* glibc 2.36's aligned_alloc is memalign under another name (the stricter C17
    checks came in 2.38). */
-void *arenalloc_aligned_alloc(size_t alignment, size_t bytes) { return _mid_memalign(alignment, bytes); }
+void *arenalloc_aligned_alloc(size_t alignment, size_t bytes) { return _mid_memalign(alignment, bytes, HOOK_CALLER()); }
 
 int arenalloc_posix_memalign(void **memptr, size_t alignment, size_t size)
 {
@@ -72,14 +78,14 @@ int arenalloc_posix_memalign(void **memptr, size_t alignment, size_t size)
     if (alignment == 0 || alignment % sizeof(void *) != 0 || !powerof2(alignment / sizeof(void *)))
         return EINVAL;
 
-    void *mem = _mid_memalign(alignment, size);
+    void *mem = _mid_memalign(alignment, size, HOOK_CALLER());
     if (mem == NULL)
         return ENOMEM;
     *memptr = mem;
     return 0;
 }
 
-void *arenalloc_valloc(size_t bytes) { return _mid_memalign(os_page_size(), bytes); }
+void *arenalloc_valloc(size_t bytes) { return _mid_memalign(os_page_size(), bytes, HOOK_CALLER()); }
 
 void *arenalloc_pvalloc(size_t bytes)
 {
@@ -92,5 +98,5 @@ void *arenalloc_pvalloc(size_t bytes)
     /* glibc 2.36 masks with -(pagesize - 1), not -pagesize, which keeps bit 0:
        pvalloc(0) asks for 1 byte, not a page.  Kept, so both give the same sizes. */
     rounded_bytes &= -(pagesize - 1);
-    return _mid_memalign(pagesize, rounded_bytes);
+    return _mid_memalign(pagesize, rounded_bytes, HOOK_CALLER());
 }

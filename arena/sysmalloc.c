@@ -29,6 +29,7 @@
 #include "bins/malloc_par.h"
 #include "arena/mmap_chunk.h"
 #include "bins/int_malloc.h"
+#include "bins/checks.h"
 #include "bins/malloc_printerr.h"
 #include "bins/top.h"
 #include "syscall/os.h"
@@ -195,6 +196,35 @@ static bool grow_thread_arena(mstate av, INTERNAL_SIZE_T nb)
     return true;
 }
 
+/* Where glibc 2.23 ... 2.35's malloc.c has the assertion below, for its message:
+   the line of `assert (` as GCC 9 and later report it, and from 2.30, when
+   distributions built glibc with those; the line of its closing parenthesis
+   before, as older GCCs reported a macro call spanning lines (the 2.23 line
+   every House of Orange write-up quotes, malloc.c:2394). */
+static const unsigned short old_top_assert_line[] = {
+    2394, 2402, 2368, 2414, 2400, 2384, 2391, /* 2.23 ... 2.29 */
+    2379, 2379, 2394, 2539, 2516, 2617,       /* 2.30 ... 2.35 */
+};
+
+/* glibc's assertion on the old top, at every release: unless the arena has no
+   top yet, top must be a chunk (at least MINSIZE, PREV_INUSE set) that ends on
+   a page boundary, as every top that sysmalloc made does.  A top whose size
+   was overwritten (House of Orange, House of Tangerine shrink it so that the
+   next large request frees it) must keep both to get through. */
+static void check_old_top(mstate av)
+{
+    mchunkptr old_top = av->top;
+    INTERNAL_SIZE_T old_size = chunksize(old_top);
+    uintptr_t old_end = (uintptr_t)chunk_at_offset(old_top, (ptrdiff_t)old_size);
+    if ((old_top == initial_top(av) && old_size == 0) ||
+        (old_size >= MINSIZE && prev_inuse(old_top) && (old_end & (os_page_size() - 1)) == 0))
+        return;
+    malloc_assert("sysmalloc",
+                  release_since(36) ? 0 : old_top_assert_line[glibc_release - RELEASE_OLDEST],
+                  "(old_top == initial_top (av) && old_size == 0) || ((unsigned long) (old_size) >= MINSIZE && "
+                  "prev_inuse (old_top) && ((unsigned long) old_end & (pagesize - 1)) == 0)");
+}
+
 void *sysmalloc(INTERNAL_SIZE_T nb, mstate av)
 {
     bool tried_mmap = false;
@@ -206,6 +236,7 @@ void *sysmalloc(INTERNAL_SIZE_T nb, mstate av)
         tried_mmap = true;
     }
 
+    check_old_top(av);
     if (av == &main_arena) {
         grow_main_arena(av, nb);
     } else if (!grow_thread_arena(av, nb) && !tried_mmap) {

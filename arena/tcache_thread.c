@@ -25,6 +25,8 @@ void tcache_key_initialize(void)
 
 void tcache_init(void)
 {
+    if (!release_since(26)) /* glibc had no cache before 2.26 */
+        return;
     const size_t bytes = sizeof(tcache_perthread_struct);
     mstate av = arena_get(bytes);
     void *victim = _int_malloc(av, bytes);
@@ -41,25 +43,29 @@ void tcache_init(void)
     }
 }
 
-void tcache_thread_shutdown(void)
+/* Frees every entry of the calling thread's cache, then the structure. */
+static void tcache_free_all(void)
 {
-    tcache_shutting_down = true;
     tcache_perthread_struct *tc = tcache;
-    if (tc == NULL)
-        return;
-
     /* First out of reach, so the frees below go to the arena, not back here. */
     tcache = NULL;
     for (size_t i = 0; i < TCACHE_MAX_BINS; i++) {
         while (tc->entries[i] != NULL) {
             tcache_entry *e = tc->entries[i];
-            if (checks_since(32) && !aligned_OK((uintptr_t)e))
+            if (release_since(32) && !aligned_OK((uintptr_t)e))
                 malloc_printerr("tcache_thread_shutdown(): unaligned tcache chunk detected");
             tc->entries[i] = tcache_reveal(&e->next);
             arenalloc_free(e);
         }
     }
     arenalloc_free(tc); /* the full free: under memory pressure it may be mapped */
+}
+
+void tcache_thread_shutdown(void)
+{
+    tcache_shutting_down = true;
+    if (tcache != NULL)
+        tcache_free_all();
 }
 
 /* Stores every link of the calling thread's cache plainly (plain) or as the
@@ -74,11 +80,15 @@ static void tcache_relink(bool plain)
         }
 }
 
-void tcache_change_checks(int glibc_minor)
+void tcache_change_release(int glibc_minor)
 {
     if (tcache != NULL)
         tcache_relink(true);
-    check_generation = glibc_minor;
+    glibc_release = glibc_minor;
+    /* A release without the cache: give the thread's back to its arena, so its
+       heap is what that glibc's would be from here on (tcache_init makes none). */
+    if (tcache != NULL && !release_since(26))
+        tcache_free_all();
     if (tcache != NULL)
         tcache_relink(false);
 }

@@ -6,7 +6,8 @@
  * bins/tcache.h; this is the part that belongs to threads and arenas: the
  * structure is allocated from the thread's arena (tcache_init), its entries are
  * freed at thread exit (tcache_thread_shutdown, from the exit hook of arena.c),
- * and mallopt, the tunables and arenalloc_set_checks change it.
+ * and mallopt, the tunables and arenalloc_set_release change it.  Before
+ * glibc 2.26 there is no cache: tcache_init makes none, tcache stays NULL.
  */
 #ifndef ARENALLOC_ARENA_TCACHE_THREAD_H
 #define ARENALLOC_ARENA_TCACHE_THREAD_H
@@ -35,11 +36,12 @@ static inline void maybe_init_tcache(void)
    allocate it again. */
 void tcache_thread_shutdown(void);
 
-/* Switches to the checks of glibc 2.`glibc_minor` (arenalloc_set_checks),
-   re-storing the links of the calling thread's cache for the new release
-   (safe-linked or not).  Other threads' caches cannot be reached: switch
-   before they start, as at start-up with ARENALLOC_CHECKS. */
-void tcache_change_checks(int glibc_minor);
+/* Switches to glibc 2.`glibc_minor` (arenalloc_set_release), re-storing the
+   links of the calling thread's cache for the new release (safe-linked or
+   not), or freeing the cache for a release before 2.26.  Other threads' caches
+   cannot be reached: switch before they start, as at start-up with
+   ARENALLOC_RELEASE. */
+void tcache_change_release(int glibc_minor);
 
 /* Sets a tunable of the cache (tunables.c, arenalloc_set_tcache_count). */
 bool do_set_tcache_max(size_t value);

@@ -21,8 +21,9 @@
  *   ARENALLOC_ARENA_POLICY=trylock|per-thread    how threads choose arenas
  *   ARENALLOC_FILL=1                             fill patterns (perturb.h)
  *   ARENALLOC_STOMP=1|overflow|underflow         guard pages (stomp.c)
- *   ARENALLOC_CHECKS=2.23 ... 2.36               integrity checks of that glibc
- *                                                release (checks.h)
+ *   ARENALLOC_RELEASE=2.23 ... 2.36              behave as that glibc release
+ *                                                (checks.h); ARENALLOC_CHECKS is
+ *                                                its older name (RELEASE wins)
  */
 #include "arena/tunables.h"
 
@@ -143,6 +144,17 @@ static void read_glibc_tunables(void)
     }
 }
 
+/* ARENALLOC_RELEASE=2.yy (or its older name): the release to behave as.
+   Nothing is allocated yet, so there is no cache to convert. */
+static void read_release(const char *variable)
+{
+    const char *v = os_getenv(variable);
+    size_t minor;
+    if (v != NULL && strncmp(v, "2.", 2) == 0 && parse_size(v + 2, v + strlen(v), &minor) &&
+        minor >= RELEASE_OLDEST && minor <= RELEASE_NEWEST)
+        glibc_release = (int)minor;
+}
+
 void read_tunables(void)
 {
     for (size_t i = 0; i < NTUNABLES; i++) {
@@ -156,11 +168,8 @@ void read_tunables(void)
     const char *policy = os_getenv("ARENALLOC_ARENA_POLICY");
     if (policy != NULL && strcmp(policy, "per-thread") == 0)
         arena_policy = ARENA_POLICY_PER_THREAD;
-    const char *checks = os_getenv("ARENALLOC_CHECKS");
-    size_t minor;
-    if (checks != NULL && strncmp(checks, "2.", 2) == 0 && parse_size(checks + 2, checks + strlen(checks), &minor) &&
-        minor >= CHECKS_OLDEST && minor <= CHECKS_NEWEST)
-        check_generation = (int)minor;
+    read_release("ARENALLOC_CHECKS");
+    read_release("ARENALLOC_RELEASE");
     const char *fill = os_getenv("ARENALLOC_FILL");
     if (fill != NULL && strcmp(fill, "1") == 0)
         fill_patterns = true;

@@ -9,7 +9,7 @@
 #include "bins/malloc_printerr.h"
 
 INTERNAL_SIZE_T global_max_fast;
-int check_generation = CHECKS_NEWEST;
+int glibc_release = RELEASE_DEFAULT;
 
 void malloc_init_state(mstate av)
 {

@@ -41,6 +41,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bins/checks.h"
+
 /* The type of sizes kept in headers.  glibc's name; a size_t on every target here. */
 typedef size_t INTERNAL_SIZE_T;
 
@@ -90,12 +92,16 @@ static inline INTERNAL_SIZE_T request2size(size_t req)
     return (req + SIZE_SZ + MALLOC_ALIGN_MASK) & ~MALLOC_ALIGN_MASK;
 }
 
-/* request2size, or 0 for a request no chunk can serve.  Objects larger than
-   PTRDIFF_MAX are refused outright, so pointer differences inside one never
-   overflow; that also keeps the padding arithmetic below from wrapping. */
+/* request2size, or 0 for a request no chunk can serve.  From glibc 2.30 objects
+   larger than PTRDIFF_MAX are refused outright, so pointer differences inside
+   one never overflow.  Before, only requests within 2 * MINSIZE of 2^64 were
+   (so the padding arithmetic cannot wrap), and a huge request went on to
+   _int_malloc: House of Force asks for one to move a forged top anywhere.
+   The release is asked only for such a request, so the usual path pays
+   nothing for it. */
 static inline INTERNAL_SIZE_T checked_request2size(size_t req)
 {
-    if (req > PTRDIFF_MAX)
+    if (__builtin_expect(req > PTRDIFF_MAX, 0) && (release_since(30) || req >= (size_t)-2 * MINSIZE))
         return 0;
     return request2size(req);
 }

@@ -13,4 +13,10 @@
 
 _Noreturn void malloc_printerr(const char *str);
 
+/* One of glibc's assert()s in malloc failed: print it as the release in force
+   printed it (`prog: malloc.c:LINE: FUNCTION: Assertion `EXPR' failed.` up to
+   2.35, `Fatal glibc error: malloc assertion failure in FUNCTION: EXPR` in
+   2.36) and abort.  `line` is where that release's malloc.c has it. */
+_Noreturn void malloc_assert(const char *function, unsigned line, const char *assertion);
+
 #endif /* ARENALLOC_BINS_MALLOC_PRINTERR_H */

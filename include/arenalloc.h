@@ -79,11 +79,40 @@ ARENALLOC_API int arenalloc_mallopt(int param, int value);
    0xA1 and every block free takes back with 0xDE (see bins/perturb.h). */
 ARENALLOC_API void arenalloc_set_fill(int on);
 
-/* Runs with the integrity checks of glibc 2.`glibc_minor` (23 to 36; the default
-   is 36): older releases check less, so heap-exploitation demos written for them
-   work, and are stopped by the release that added the check (bins/checks.h).
-   ARENALLOC_CHECKS=2.23 does the same at start-up.  Returns 0, or EINVAL. */
+/* Behaves as glibc 2.`glibc_minor` (23 to 36; the default is 36): its integrity
+   checks and their messages, whether the per-thread cache exists (2.26) and
+   its key and safe-linking, the request-size limit (PTRDIFF_MAX from 2.30),
+   the hooks (honoured before 2.34).  A release whose malloc did not change
+   behaves as the one before it.  Heap-exploitation demos written for an older
+   release work, and are stopped by the release that stopped them (the table:
+   README, bins/checks.h).  ARENALLOC_RELEASE=2.23 does the same at start-up,
+   which is the better time: the cache of threads other than the caller's is
+   not converted.  Layouts fixed at build time (malloc_state before 2.27, the
+   cache's counts before 2.30) come from `make RELEASE=2.yy`.  Returns 0, or
+   EINVAL. */
+ARENALLOC_API int arenalloc_set_release(int glibc_minor);
+
+/* The release in force (23 to 36). */
+ARENALLOC_API int arenalloc_get_release(void);
+
+/* The older name of arenalloc_set_release (and ARENALLOC_CHECKS of
+   ARENALLOC_RELEASE), from when a release decided only the checks. */
 ARENALLOC_API int arenalloc_set_checks(int glibc_minor);
+
+/* glibc's malloc hooks (__malloc_hook ...), honoured before glibc 2.34
+   (arenalloc_set_release): when one is set, the function calls it instead of
+   doing its work, passing the caller's address; calloc calls the malloc hook
+   and clears what it returns; memalign, posix_memalign, aligned_alloc, valloc
+   and pvalloc call the memalign hook.  From 2.34 they are never read.  The
+   drop-in library exports them under glibc's names: a program declares
+   `extern void (*__free_hook)(void *, const void *);` and links with
+   libarenalloc.so.  NULL at start. */
+#ifndef ARENALLOC_DROPIN /* arena/hooks.h gives the drop-in build glibc's names */
+ARENALLOC_API extern void *(*arenalloc_malloc_hook)(size_t size, const void *caller);
+ARENALLOC_API extern void (*arenalloc_free_hook)(void *ptr, const void *caller);
+ARENALLOC_API extern void *(*arenalloc_realloc_hook)(void *ptr, size_t size, const void *caller);
+ARENALLOC_API extern void *(*arenalloc_memalign_hook)(size_t alignment, size_t size, const void *caller);
+#endif
 
 /* Stomp mode (ARENALLOC_STOMP=1|underflow at start-up): every block gets pages
    of its own with an inaccessible guard page right after its end (OVERFLOW) or

@@ -214,6 +214,10 @@ const char *os_getenv(const char *name);
 /* Writes a message to standard error without allocating. */
 void os_write_error(const char *message);
 
+/* The program's name without its directory ("" when unknown), which glibc's
+   assertion messages begin with. */
+const char *os_program_name(void);
+
 /* Ends the process abnormally (SIGABRT), as abort() does, without allocating.
    On Windows, which has no signals: TerminateProcess with exit code 3
    (abort's code there), running no exit callbacks and no handler. */

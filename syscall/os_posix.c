@@ -454,6 +454,11 @@ const char *os_getenv(const char *name)
     return getenv(name);
 }
 
+const char *os_program_name(void)
+{
+    return program_invocation_short_name; /* glibc's __progname */
+}
+
 void os_write_error(const char *message)
 {
     /* Not stdio: fprintf may allocate its buffer with malloc, and stderr's lock

@@ -504,6 +504,11 @@ const char *os_getenv(const char *name)
     return value;
 }
 
+const char *os_program_name(void)
+{
+    return ""; /* glibc's messages are the reference; Windows has no __progname */
+}
+
 void os_write_error(const char *message)
 {
     /* Not stdio: fprintf may allocate its buffer, and stderr's lock may be held

@@ -252,7 +252,7 @@ class Allocator:
         self.mp = self._address("mp_")
         self.main_segments = self._address("main_segments")
         self.main_nsegments = self._address("main_nsegments")
-        self.check_generation = self._address("check_generation")
+        self.glibc_release = self._address("glibc_release")
         self.global_max_fast = self._address("global_max_fast")
 
         # struct malloc_state: glibc 2.36's layout (malloc_state.h); offsets
@@ -306,9 +306,13 @@ class Allocator:
         """The fake chunk of bin i (malloc_state.h's bin_at): 16 bytes before its pair."""
         return (av + self.ms["bins"] + (i - 1) * 2 * SIZE_SZ - 2 * SIZE_SZ) & UINTPTR_MAX
 
+    def release(self, mem):
+        """The glibc 2.x release arenalloc behaves as (bins/checks.h's glibc_release)."""
+        return mem.s32(self.glibc_release)
+
     def safe_linking(self, mem):
-        """True when fastbin fd pointers are stored protected (checks_since(32))."""
-        return mem.s32(self.check_generation) >= 32
+        """True when fastbin fd pointers are stored protected (release_since(32))."""
+        return self.release(mem) >= 32
 
     def reveal(self, mem, pos):
         """The fastbin link stored at pos, as bins/fastbins.h's reveal_ptr reads it."""
