@@ -14,6 +14,10 @@
  * programs and a copy of the table are built by `make techniques` into
  * $(BUILD)/techniques/, found beside this runner's own $(BUILD)/tests/.
  * One test case per technique, one test per release.
+ *
+ * The default build only: in `make DEBUG=1` the heap checker runs after every
+ * call and stops each technique at its first corrupting step, with its own
+ * message instead of glibc's, which is what that build is for.
  */
 #include <check.h>
 #include <limits.h>
