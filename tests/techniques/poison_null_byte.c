@@ -56,7 +56,8 @@ int main(void)
     arenalloc_free(b1);
     say("free(b1): to the unsorted bin.");
     arenalloc_free(c);
-    say("free(c): prev_size %#zx leads back to b1; free merges c, b1 and b2 between them.", chunk_header(c)[0]);
+    say("free(c): prev_size %#zx leads back to b1; free merges c with b1, swallowing b2, which lies between them.",
+        chunk_header(c)[0]);
 
     char *d = arenalloc_malloc(0xa08);
     say("d = malloc(0xa08) = %p.", (void *)d);
