@@ -25,6 +25,7 @@ Suite *fill_suite(void);
 Suite *stomp_suite(void);
 Suite *dump_suite(void);
 Suite *tcache_suite(void);
+Suite *releases_suite(void);
 Suite *techniques_suite(void);
 
 #endif /* ARENALLOC_TESTS_SUITES_H */
