@@ -27,7 +27,10 @@
  */
 #include "tests/techniques/technique.h"
 
+/* arenalloc's; build with -DHEAP_MAX_SIZE=0x4000000 to aim at glibc's 64 MiB. */
+#ifndef HEAP_MAX_SIZE
 #define HEAP_MAX_SIZE (1024 * 1024)
+#endif
 #define NON_MAIN_ARENA 4
 
 /* glibc's struct malloc_state, as far as this program needs it, before and
@@ -77,8 +80,8 @@ int main(void)
         filler = arenalloc_malloc(0xff00);
         fillers++;
     } while ((uintptr_t)filler + 0xff00 < boundary);
-    say("%d chunks of 0xff00 bytes later, main_arena's heap has crossed the 1 MiB boundary at %#jx.", fillers,
-        (uintmax_t)boundary);
+    say("%d chunks of 0xff00 bytes later, main_arena's heap has crossed the HEAP_MAX_SIZE (%#x) boundary at %#jx.",
+        fillers, HEAP_MAX_SIZE, (uintmax_t)boundary);
 
     char *victim = arenalloc_malloc(0x58);
     say("victim = malloc(0x58) = %p: a 0x60 chunk past the boundary.", (void *)victim);
