@@ -13,7 +13,11 @@
  * ARENALLOC_CHECKS naming the release, the way a student runs it.  The
  * programs and a copy of the table are built by `make techniques` into
  * $(BUILD)/techniques/, found beside this runner's own $(BUILD)/tests/.
- * One test case per technique, one test per release.
+ * One test case per technique, one test per release.  And one more case,
+ * "glibc": every program built on the system's own malloc instead
+ * (on_glibc.c), run at the system's release and held to the same table, so
+ * the table and the programs are checked against glibc itself, not only
+ * against arenalloc (Debian 12, which CI runs, has glibc 2.36).
  *
  * The default build only: in `make DEBUG=1` the heap checker runs after every
  * call and stops each technique at its first corrupting step, with its own
@@ -28,6 +32,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <gnu/libc-version.h>
 
 #include "tests/suites.h"
 
@@ -135,11 +141,12 @@ struct outcome {
     char stderr_text[1024];
 };
 
-static struct outcome run_at_release(const struct technique *t, int release)
+/* Runs the program `t` of programs_dir/`folder` as on glibc 2.`release`. */
+static struct outcome run_at_release(const struct technique *t, const char *folder, int release)
 {
     struct outcome o = {.exit_status = -1};
-    char program[sizeof programs_dir + sizeof t->name], setting[8];
-    snprintf(program, sizeof program, "%s%s", programs_dir, t->name);
+    char program[sizeof programs_dir + 16 + sizeof t->name], setting[8];
+    snprintf(program, sizeof program, "%s%s%s", programs_dir, folder, t->name);
     snprintf(setting, sizeof setting, "2.%d", release);
 
     int fds[2];
@@ -185,26 +192,43 @@ START_TEST(test_table_read)
 }
 END_TEST
 
+/* Asserts that `o`, the run of t at `release`, is what the table says. */
+static void assert_as_table_says(const struct technique *t, int release, const char *where, struct outcome o)
+{
+    if (release < t->works_from) {
+        ck_assert_msg(o.exit_status == 2, "%s at 2.%d%s: expected \"not at this release\" (exit 2), got exit %d "
+                      "signal %d, stderr \"%s\"", t->name, release, where, o.exit_status, o.signal, o.stderr_text);
+    } else if (t->stopped_from == 0 || release < t->stopped_from) {
+        ck_assert_msg(o.exit_status == 0, "%s at 2.%d%s: expected a win (exit 0), got exit %d signal %d, "
+                      "stderr \"%s\"", t->name, release, where, o.exit_status, o.signal, o.stderr_text);
+    } else {
+        char line[sizeof t->message + 1];
+        snprintf(line, sizeof line, "%s\n", t->message);
+        ck_assert_msg(o.signal == SIGABRT && strstr(o.stderr_text, line) != NULL,
+                      "%s at 2.%d%s: expected an abort with \"%s\", got exit %d signal %d, stderr \"%s\"", t->name,
+                      release, where, t->message, o.exit_status, o.signal, o.stderr_text);
+    }
+}
+
 /* _i = technique * RELEASES + (release - OLDEST_RELEASE). */
 START_TEST(test_technique_at_release)
 {
     const struct technique *t = &table[_i / RELEASES];
     int release = OLDEST_RELEASE + _i % RELEASES;
-    struct outcome o = run_at_release(t, release);
+    assert_as_table_says(t, release, "", run_at_release(t, "", release));
+}
+END_TEST
 
-    if (release < t->works_from) {
-        ck_assert_msg(o.exit_status == 2, "%s at 2.%d: expected \"not at this release\" (exit 2), got exit %d "
-                      "signal %d, stderr \"%s\"", t->name, release, o.exit_status, o.signal, o.stderr_text);
-    } else if (t->stopped_from == 0 || release < t->stopped_from) {
-        ck_assert_msg(o.exit_status == 0, "%s at 2.%d: expected a win (exit 0), got exit %d signal %d, "
-                      "stderr \"%s\"", t->name, release, o.exit_status, o.signal, o.stderr_text);
-    } else {
-        char line[sizeof t->message + 1];
-        snprintf(line, sizeof line, "%s\n", t->message);
-        ck_assert_msg(o.signal == SIGABRT && strstr(o.stderr_text, line) != NULL,
-                      "%s at 2.%d: expected an abort with \"%s\", got exit %d signal %d, stderr \"%s\"", t->name,
-                      release, t->message, o.exit_status, o.signal, o.stderr_text);
-    }
+/* _i = technique: its program on the system's glibc. */
+START_TEST(test_technique_on_glibc)
+{
+    const struct technique *t = &table[_i];
+    int release = -1;
+    sscanf(gnu_get_libc_version(), "2.%d", &release);
+    ck_assert_msg(release >= OLDEST_RELEASE && release <= NEWEST_RELEASE,
+                  "the system's glibc is %s; the table covers 2.%d to 2.%d", gnu_get_libc_version(), OLDEST_RELEASE,
+                  NEWEST_RELEASE);
+    assert_as_table_says(t, release, " on the system's glibc", run_at_release(t, "glibc/", release));
 }
 END_TEST
 
@@ -222,5 +246,9 @@ Suite *techniques_suite(void)
         tcase_add_loop_test(tc, test_technique_at_release, i * RELEASES, (i + 1) * RELEASES);
         suite_add_tcase(s, tc);
     }
+
+    tc = tcase_create("glibc");
+    tcase_add_loop_test(tc, test_technique_on_glibc, 0, techniques);
+    suite_add_tcase(s, tc);
     return s;
 }
