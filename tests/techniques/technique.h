@@ -45,7 +45,10 @@ enum { TECHNIQUE_WON = 0, TECHNIQUE_LOST = 1, TECHNIQUE_NOT_HERE = 2 };
    the eighth free of one size goes past the cache, to the arena's bins. */
 #define TCACHE_FILL 7
 
-/* The glibc 2.x release this run stands for: 23 ... 36, 36 when unset. */
+/* The glibc 2.x release this run stands for: 23 ... 36, 36 when unset.  Read
+   from the environment, as the library reads it, rather than asked of
+   arenalloc_get_release(): the library reads its settings at its first
+   allocation, and a program decides how to attack before it makes any. */
 static inline int release_minor(void)
 {
     const char *names[] = {"ARENALLOC_RELEASE", "ARENALLOC_CHECKS"};
