@@ -34,7 +34,8 @@ int main(void)
     say("free(p1): p1's chunk goes to the 0x40 fastbin, still marked in use so nothing merges with it.");
 
     char *p2 = arenalloc_malloc(0x400);
-    say("p2 = malloc(0x400) = %p: a large request runs malloc_consolidate first, which merges p1 into top;", (void *)p2);
+    say("p2 = malloc(0x400) = %p: a large request runs malloc_consolidate first, which merges p1 into top;",
+        (void *)p2);
     say("then p2 is carved from top, at p1's address.");
 
     /* LAB(tech-fastbin_dup_consolidate) BEGIN */

@@ -18,9 +18,11 @@ $(TECHNIQUES): PROGRAM_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -O0 -g -I. -Iincl
 $(TECHNIQUES): $(BUILD)/techniques/%: tests/techniques/%.c tests/techniques/technique.h $(BUILD)/libarenalloc-prefixed.a
 	$(LINK_PREFIXED)
 
-$(TECHNIQUES_ON_GLIBC): $(BUILD)/techniques/glibc/%: tests/techniques/%.c tests/techniques/on_glibc.c tests/techniques/technique.h
+$(TECHNIQUES_ON_GLIBC): $(BUILD)/techniques/glibc/%: tests/techniques/%.c tests/techniques/on_glibc.c \
+                                                   tests/techniques/technique.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O0 -g -I. -Iinclude -DHEAP_MAX_SIZE=0x4000000 $(EXTRA_CFLAGS) -o $@ $(filter %.c,$^)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O0 -g -I. -Iinclude -DHEAP_MAX_SIZE=0x4000000 $(EXTRA_CFLAGS) \
+	    -o $@ $(filter %.c,$^)
 
 $(BUILD)/techniques/techniques.tsv: tests/techniques/techniques.tsv
 	@mkdir -p $(dir $@)
