@@ -43,7 +43,7 @@ void *arenalloc_malloc(size_t bytes)
     }
     size_t tc_idx = csize2tidx(tbytes);
     maybe_init_tcache();
-    if (tc_idx < mp_.tcache_bins && tcache != NULL && tcache->counts[tc_idx] > 0) {
+    if (tc_idx < mp_.tcache_bins && tcache != NULL && tcache_available(tc_idx)) {
         void *cached = tcache_get(tc_idx);
         debug_check_heap();
         return cached;
