@@ -140,7 +140,9 @@ static inline size_t tcache_bin_count(size_t tc_idx) { return (size_t)tcache->co
    with a forged list still served.  The release is read only on a miss. */
 static inline bool tcache_available(size_t tc_idx)
 {
-    return tcache->counts[tc_idx] > 0 || (!release_since(30) && tcache->entries[tc_idx] != NULL);
+    if (__builtin_expect(tcache->counts[tc_idx] > 0, 1))
+        return true;
+    return !release_since(30) && tcache->entries[tc_idx] != NULL;
 }
 
 /* Takes the most recent entry of bin tc_idx; the caller knows there is one.
