@@ -141,6 +141,7 @@ bool read_heap(struct heap_dump *d, bool with_chunks)
     if (d->mem == NULL)
         return false;
     d->arenas = d->mem;
+    d->release = glibc_release;
     d->narenas = 0;
     d->tcache = (struct tcache_dump){0};
 
