@@ -11,8 +11,22 @@
 # variant under build/debug that way).
 
 CC      ?= cc
-BUILD   ?= build
 DEBUG   ?= 0
+
+# make RELEASE=2.yy: the two libraries of glibc 2.yy's profile, in build/release-2.yy/
+# beside the default ones, from the same source.  Most of a release is chosen at
+# run time (ARENALLOC_RELEASE); only what is a structure's layout needs its own
+# build: malloc_state without have_fastchunks (before 2.27), the cache's one-byte
+# counts (before 2.30).  Such a library starts as 2.yy.
+ifneq ($(RELEASE),)
+RELEASE_MINOR := $(patsubst 2.%,%,$(RELEASE))
+ifeq ($(filter $(RELEASE_MINOR),23 24 25 26 27 28 29 30 31 32 33 34 35 36),)
+$(error RELEASE=$(RELEASE): give a glibc release from 2.23 to 2.36)
+endif
+BUILD   ?= build/release-$(RELEASE)
+RELEASE_CFLAGS := -DARENALLOC_RELEASE_BUILD=$(RELEASE_MINOR)
+endif
+BUILD   ?= build
 
 ifeq ($(DEBUG),1)
 OPT := -O0 -g3 -DARENALLOC_DEBUG=1
@@ -29,7 +43,7 @@ endif
 # arena_get in arena/arena.h, chunk helpers in bins/chunk.h).
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -fPIC -fvisibility=hidden -fno-builtin-malloc \
-           -fno-plt -ftls-model=initial-exec $(OPT) -I. $(EXTRA_CFLAGS)
+           -fno-plt -ftls-model=initial-exec $(OPT) -I. $(RELEASE_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS  := -pthread
 
 # The library: syscall/ (OS layer), bins/ (one arena's free chunks), arena/ (arenas and the API),

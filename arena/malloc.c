@@ -26,11 +26,10 @@
 #include "inspect/heap_check.h"
 #include "stomp/stomp.h"
 
-void *arenalloc_malloc(size_t bytes)
+/* malloc's work, once no hook took it over (inlined into both callers, so the
+   usual path makes no extra call). */
+static inline __attribute__((always_inline)) void *malloc_body(size_t bytes)
 {
-    malloc_hook_fn hook = malloc_hook();
-    if (hook != NULL)
-        return hook(bytes, HOOK_CALLER());
     malloc_ensure_init();
     if (stomp_active())
         return stomp_malloc(bytes, 0);
@@ -43,7 +42,7 @@ void *arenalloc_malloc(size_t bytes)
     }
     size_t tc_idx = csize2tidx(tbytes);
     maybe_init_tcache();
-    if (tc_idx < mp_.tcache_bins && tcache != NULL && tcache->counts[tc_idx] > 0) {
+    if (tc_idx < mp_.tcache_bins && tcache != NULL && tcache_available(tc_idx)) {
         void *cached = tcache_get(tc_idx);
         debug_check_heap();
         return cached;
@@ -65,13 +64,24 @@ void *arenalloc_malloc(size_t bytes)
     return victim;
 }
 
-void arenalloc_free(void *mem)
+/* Before 2.34 a hook the program set takes malloc's place (hooks.h).  Out of
+   line, so that the usual path only asks for the release. */
+static __attribute__((noinline)) void *malloc_hooked(size_t bytes, const void *caller)
 {
-    free_hook_fn hook = free_hook();
-    if (hook != NULL) {
-        hook(mem, HOOK_CALLER());
-        return;
-    }
+    malloc_hook_fn hook = arenalloc_malloc_hook;
+    return hook != NULL ? hook(bytes, caller) : malloc_body(bytes);
+}
+
+void *arenalloc_malloc(size_t bytes)
+{
+    if (hooks_in_force())
+        return malloc_hooked(bytes, HOOK_CALLER());
+    return malloc_body(bytes);
+}
+
+/* free's work, once no hook took it over. */
+static inline __attribute__((always_inline)) void free_body(void *mem)
+{
     if (mem == NULL)
         return;
 
@@ -96,6 +106,24 @@ void arenalloc_free(void *mem)
         _int_free(av, p, free_lock_for(av));
     }
     debug_check_heap();
+}
+
+/* Before 2.34 the program's hook takes free's place, even for NULL. */
+static __attribute__((noinline)) void free_hooked(void *mem, const void *caller)
+{
+    free_hook_fn hook = arenalloc_free_hook;
+    if (hook != NULL)
+        hook(mem, caller);
+    else
+        free_body(mem);
+}
+
+void arenalloc_free(void *mem)
+{
+    if (hooks_in_force())
+        free_hooked(mem, HOOK_CALLER());
+    else
+        free_body(mem);
 }
 
 /* calloc must return zeroes, but memory fresh from the OS already is.  So only the
@@ -137,9 +165,8 @@ void *arenalloc_calloc(size_t n, size_t elem_size)
         errno = ENOMEM;
         return NULL;
     }
-    malloc_hook_fn hook = malloc_hook(); /* calloc had no hook of its own */
-    if (hook != NULL) {
-        void *mem = hook(bytes, HOOK_CALLER());
+    if (hooks_in_force() && arenalloc_malloc_hook != NULL) { /* calloc had no hook of its own */
+        void *mem = arenalloc_malloc_hook(bytes, HOOK_CALLER());
         return mem != NULL ? memset(mem, 0, bytes) : NULL;
     }
     malloc_ensure_init();
@@ -192,9 +219,8 @@ static void *realloc_mmapped(mchunkptr oldp, INTERNAL_SIZE_T oldsize, INTERNAL_S
 
 void *arenalloc_realloc(void *oldmem, size_t bytes)
 {
-    realloc_hook_fn hook = realloc_hook();
-    if (hook != NULL)
-        return hook(oldmem, bytes, HOOK_CALLER());
+    if (hooks_in_force() && arenalloc_realloc_hook != NULL)
+        return arenalloc_realloc_hook(oldmem, bytes, HOOK_CALLER());
     malloc_ensure_init();
     if (bytes == 0 && oldmem != NULL) { /* glibc: realloc(p, 0) frees p */
         arenalloc_free(oldmem);

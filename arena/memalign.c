@@ -24,9 +24,8 @@ static bool powerof2(size_t x) { return (x & (x - 1)) == 0; }
 /* `caller`: the address the public function returns to, for the hook. */
 static void *_mid_memalign(size_t alignment, size_t bytes, const void *caller)
 {
-    memalign_hook_fn hook = memalign_hook();
-    if (hook != NULL)
-        return hook(alignment, bytes, caller);
+    if (hooks_in_force() && arenalloc_memalign_hook != NULL)
+        return arenalloc_memalign_hook(alignment, bytes, caller);
 
     /* malloc's chunks are 16-byte aligned already. */
     if (alignment <= MALLOC_ALIGNMENT)

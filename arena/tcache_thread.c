@@ -132,7 +132,7 @@ int arenalloc_set_tcache_count(size_t count)
     if (tcache == NULL)
         return 1;
     for (size_t i = 0; i < TCACHE_MAX_BINS; i++)
-        while (tcache->counts[i] > count && tcache->entries[i] != NULL)
+        while (tcache_bin_count(i) > count && tcache->entries[i] != NULL)
             arenalloc_free(tcache_get(i));
     return 1;
 }

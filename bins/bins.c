@@ -21,7 +21,7 @@ void malloc_init_state(mstate av)
         set_noncontiguous(av);
     else
         set_max_fast(DEFAULT_MXFAST);
-    av->have_fastchunks = 0;
+    clear_fastchunks(av);
     av->top = initial_top(av);
 }
 

@@ -46,8 +46,9 @@
 #define RELEASE_DEFAULT RELEASE_NEWEST
 #endif
 
-/* The glibc 2.x release in force: 23 ... 36. */
-extern int glibc_release;
+/* The glibc 2.x release in force: 23 ... 36.  Hidden: the library's code reads
+   it directly, not through the GOT (arenalloc_get_release is the interface). */
+extern __attribute__((visibility("hidden"))) int glibc_release;
 
 /* True when glibc 2.`minor`'s behaviour is in force: the one question code asks. */
 static inline bool release_since(int minor) { return glibc_release >= minor; }

@@ -96,7 +96,7 @@ static bool free_to_tcache(mchunkptr p, INTERNAL_SIZE_T size)
     tcache_entry *e = chunk2mem(p);
     if (checks_since(29) && e->key == tcache_key_value())
         tcache_double_free_verify(e, tc_idx);
-    if (tcache->counts[tc_idx] >= mp_.tcache_count)
+    if (tcache_bin_count(tc_idx) >= mp_.tcache_count)
         return false;
     tcache_put(p, tc_idx);
     return true;
@@ -109,7 +109,7 @@ static void free_to_fastbin(mstate av, mchunkptr p, INTERNAL_SIZE_T size)
         malloc_printerr("free(): invalid next size (fast)");
 
     free_perturb(chunk2mem(p), size - CHUNK_HDR_SZ);
-    av->have_fastchunks = 1;
+    set_fastchunks(av);
     unsigned idx = fastbin_index(size);
     mfastbinptr *fb = fastbin(av, idx);
     mchunkptr old = *fb;
@@ -128,7 +128,7 @@ static void free_to_fastbin(mstate av, mchunkptr p, INTERNAL_SIZE_T size)
 static void _int_free_maybe_consolidate(mstate av, INTERNAL_SIZE_T size)
 {
     if (size >= FASTBIN_CONSOLIDATION_THRESHOLD) {
-        if (av->have_fastchunks)
+        if (have_fastchunks(av))
             malloc_consolidate(av);
         trim_top(av);
     }
@@ -185,7 +185,7 @@ void _int_free(mstate av, mchunkptr p, enum free_lock lock)
 
 void malloc_consolidate(mstate av)
 {
-    av->have_fastchunks = 0;
+    clear_fastchunks(av);
 
     for (unsigned i = 0; i < NFASTBINS; i++) {
         mfastbinptr *fb = fastbin(av, i);

@@ -98,7 +98,7 @@ static void stash_fastbin(mfastbinptr *fb, INTERNAL_SIZE_T nb)
     if (tc_idx < 0)
         return;
     mchunkptr tc_victim;
-    while (tcache->counts[tc_idx] < mp_.tcache_count && (tc_victim = *fb) != NULL) {
+    while (tcache_bin_count(tc_idx) < mp_.tcache_count && (tc_victim = *fb) != NULL) {
         if (checks_since(32) && misaligned_chunk(tc_victim))
             malloc_printerr("malloc(): unaligned fastbin chunk detected 3");
         *fb = reveal_ptr(&tc_victim->fd);
@@ -136,7 +136,7 @@ static void stash_smallbin(mstate av, mbinptr bin, INTERNAL_SIZE_T nb)
     if (tc_idx < 0)
         return;
     mchunkptr tc_victim;
-    while (tcache->counts[tc_idx] < mp_.tcache_count && (tc_victim = last(bin)) != bin) {
+    while (tcache_bin_count(tc_idx) < mp_.tcache_count && (tc_victim = last(bin)) != bin) {
         mchunkptr bck = tc_victim->bk;
         take_whole(av, tc_victim, nb);
         bin->bk = bck;
@@ -310,7 +310,7 @@ static void *process_unsorted(mstate av, INTERNAL_SIZE_T nb, struct unsorted_fil
 
         if (size == nb) {
             void *mem = take_whole(av, victim, size);
-            if (fill->tc_idx < 0 || tcache->counts[fill->tc_idx] >= mp_.tcache_count)
+            if (fill->tc_idx < 0 || tcache_bin_count(fill->tc_idx) >= mp_.tcache_count)
                 return mem;
             tcache_put(victim, (size_t)fill->tc_idx);
             fill->return_cached = true;
@@ -396,7 +396,7 @@ static void *malloc_steps(mstate av, INTERNAL_SIZE_T nb, struct unsorted_fill *f
     if (in_smallbin_range(nb)) {
         if ((p = malloc_from_smallbin(av, nb)) != NULL)
             return p;
-    } else if (av->have_fastchunks) {
+    } else if (have_fastchunks(av)) {
         /* Large requests first merge the fastbins, so the small chunks parked
            there can form a chunk large enough instead of fragmenting the heap. */
         malloc_consolidate(av);
@@ -415,7 +415,7 @@ static void *malloc_steps(mstate av, INTERNAL_SIZE_T nb, struct unsorted_fill *f
             malloc_printerr("malloc(): corrupted top size");
         if (top_size >= nb + MINSIZE)
             return split_top(av, nb);
-        if (!av->have_fastchunks)
+        if (!have_fastchunks(av))
             return sysmalloc(nb, av);
         /* Merging the fastbins may free enough, perhaps next to top: retry. */
         malloc_consolidate(av);

@@ -37,10 +37,24 @@ typedef struct malloc_chunk *mfastbinptr;
    thread arenas; true for main_arena once brk failed and mmap took over). */
 #define NONCONTIGUOUS_BIT 2U
 
+/* Whether the structure has glibc 2.27's have_fastchunks field.  Before 2.27
+   the same fact was bit 0 of flags, inverted (FASTCHUNKS_BIT set: every
+   fastbin empty), and fastbinsY came 8 bytes earlier, which a lab that forges
+   an arena (House of Mind) depends on.  A layout cannot change at run time:
+   `make RELEASE=2.26` (or older) builds the older one. */
+#if defined(ARENALLOC_RELEASE_BUILD) && ARENALLOC_RELEASE_BUILD < 27
+#define HAVE_FASTCHUNKS_FIELD 0
+#define FASTCHUNKS_BIT 1U
+#else
+#define HAVE_FASTCHUNKS_FIELD 1
+#endif
+
 struct malloc_state {
     os_lock_t mutex;                      /* serialises every use of this arena */
-    int flags;                            /* NONCONTIGUOUS_BIT */
+    int flags;                            /* NONCONTIGUOUS_BIT (and FASTCHUNKS_BIT before 2.27) */
+#if HAVE_FASTCHUNKS_FIELD
     int have_fastchunks;                  /* some fastbin may be non-empty */
+#endif
     mfastbinptr fastbinsY[NFASTBINS];     /* heads of the fastbin lists */
     mchunkptr top;                        /* the top chunk */
     mchunkptr last_remainder;             /* remainder of the last small split */
@@ -92,6 +106,17 @@ static inline bool get_binmap(mstate av, unsigned i) { return av->binmap[idx2blo
 
 static inline bool contiguous(mstate av) { return !(av->flags & NONCONTIGUOUS_BIT); }
 static inline void set_noncontiguous(mstate av) { av->flags |= (int)NONCONTIGUOUS_BIT; }
+
+/* Whether some fastbin may be non-empty, in either layout. */
+#if HAVE_FASTCHUNKS_FIELD
+static inline bool have_fastchunks(mstate av) { return av->have_fastchunks != 0; }
+static inline void set_fastchunks(mstate av) { av->have_fastchunks = 1; }
+static inline void clear_fastchunks(mstate av) { av->have_fastchunks = 0; }
+#else
+static inline bool have_fastchunks(mstate av) { return !(av->flags & (int)FASTCHUNKS_BIT); }
+static inline void set_fastchunks(mstate av) { av->flags &= ~(int)FASTCHUNKS_BIT; }
+static inline void clear_fastchunks(mstate av) { av->flags |= (int)FASTCHUNKS_BIT; }
+#endif
 
 /* The NON_MAIN_ARENA bit every chunk of this arena carries in its size word. */
 static inline INTERNAL_SIZE_T arena_bit(mstate av) { return av != &main_arena ? NON_MAIN_ARENA : 0; }

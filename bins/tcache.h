@@ -62,7 +62,17 @@
 
 #define TCACHE_MAX_BINS   64       /* bins; tcache_max can only lower the bound */
 #define TCACHE_FILL_COUNT 7        /* chunks per bin by default */
+
+/* The width of a bin's count: 16 bits from glibc 2.30, one signed byte before
+   (so the structure was a 0x250 chunk, not 0x290).  A layout cannot change at
+   run time: `make RELEASE=2.29` (or older) builds the narrow one. */
+#if defined(ARENALLOC_RELEASE_BUILD) && ARENALLOC_RELEASE_BUILD < 30
+typedef char tcache_count_t;
+#define MAX_TCACHE_COUNT  127        /* what counts[] can hold */
+#else
+typedef uint16_t tcache_count_t;
 #define MAX_TCACHE_COUNT  UINT16_MAX /* what counts[] can hold */
+#endif
 
 /* The largest request bin `idx` serves (24, 40, ... 1032 bytes on x86-64). */
 static inline size_t tidx2usize(size_t idx) { return idx * MALLOC_ALIGNMENT + MINSIZE - SIZE_SZ; }
@@ -83,7 +93,7 @@ typedef struct tcache_entry {
 } tcache_entry;
 
 typedef struct tcache_perthread_struct {
-    uint16_t counts[TCACHE_MAX_BINS];        /* entries per bin */
+    tcache_count_t counts[TCACHE_MAX_BINS];  /* entries per bin */
     tcache_entry *entries[TCACHE_MAX_BINS];  /* the most recently cached chunk per bin */
 } tcache_perthread_struct;
 
@@ -119,6 +129,20 @@ static inline void tcache_put(mchunkptr chunk, size_t tc_idx)
     e->next = tcache_protect(&e->next, tcache->entries[tc_idx]);
     tcache->entries[tc_idx] = e;
     tcache->counts[tc_idx]++;
+}
+
+/* Bin tc_idx's count, compared with mp_.tcache_count as glibc compares it: a
+   one-byte count driven below 0 reads as huge, a full bin. */
+static inline size_t tcache_bin_count(size_t tc_idx) { return (size_t)tcache->counts[tc_idx]; }
+
+/* Whether malloc may take from bin tc_idx: its count says it holds an entry; up
+   to 2.29 its list head was asked instead, so a count brought to 0 (or below)
+   with a forged list still served.  The release is read only on a miss. */
+static inline bool tcache_available(size_t tc_idx)
+{
+    if (__builtin_expect(tcache->counts[tc_idx] > 0, 1))
+        return true;
+    return !release_since(30) && tcache->entries[tc_idx] != NULL;
 }
 
 /* Takes the most recent entry of bin tc_idx; the caller knows there is one.

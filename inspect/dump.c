@@ -39,7 +39,7 @@ static bool read_arena(mstate av, struct arena_dump *a, bool with_chunks)
     a->max_system_mem = av->max_system_mem;
     a->attached_threads = av->attached_threads;
     a->last_remainder = (uintptr_t)av->last_remainder;
-    a->have_fastchunks = av->have_fastchunks != 0;
+    a->have_fastchunks = have_fastchunks(av);
     a->contiguous = contiguous(av);
     memcpy(a->binmap, av->binmap, sizeof a->binmap);
     a->nregions = arena_regions(av, regions, MAX_ARENA_REGIONS);
@@ -141,6 +141,7 @@ bool read_heap(struct heap_dump *d, bool with_chunks)
     if (d->mem == NULL)
         return false;
     d->arenas = d->mem;
+    d->release = glibc_release;
     d->narenas = 0;
     d->tcache = (struct tcache_dump){0};
 

@@ -57,6 +57,7 @@ struct tcache_dump {
 };
 
 struct heap_dump {
+    int release;                    /* the glibc 2.x release in force (bins/checks.h) */
     int narenas;
     struct arena_dump *arenas;
     struct tcache_dump tcache;

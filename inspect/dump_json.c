@@ -5,7 +5,7 @@
  * because a 64-bit address does not fit a JSON number exactly in most readers;
  * sizes and counts are numbers.  In outline:
  *
- *   {"version": 1,
+ *   {"version": 1, "release": "2.36",
  *    "arenas": [{"index", "address", "kind": "main"|"thread", "regions": [...],
  *                "top", "top_size", "system_mem", "max_system_mem",
  *                "attached_threads", "last_remainder", "have_fastchunks",
@@ -194,7 +194,7 @@ static void put_tcache(FILE *out, const struct tcache_dump *t)
 
 void print_dump_json(FILE *out, const struct heap_dump *d, unsigned what)
 {
-    fprintf(out, "{\"version\": 1,\n \"arenas\": [");
+    fprintf(out, "{\"version\": 1, \"release\": \"2.%d\",\n \"arenas\": [", d->release);
     for (int i = 0; i < d->narenas; i++) {
         fprintf(out, "%s\n  ", i > 0 ? "," : "");
         put_arena(out, &d->arenas[i], what);

@@ -194,6 +194,8 @@ static void print_tcache(FILE *out, const struct tcache_dump *t)
 
 void print_dump_text(FILE *out, const struct heap_dump *d, unsigned what)
 {
+    if (what & ARENALLOC_DUMP_ARENAS) /* which glibc the heap behaves as: its checks, its cache, its layouts */
+        fprintf(out, "release: glibc 2.%d\n", d->release);
     for (int i = 0; i < d->narenas; i++) {
         const struct arena_dump *a = &d->arenas[i];
         if (what & ARENALLOC_DUMP_ARENAS)

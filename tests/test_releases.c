@@ -365,6 +365,20 @@ static bool probe_tcache_key_random(void)
     return a[1] != 0 && !key_is_cache_address(a[1], a);
 }
 
+/* A cache bin whose count is 0 but whose list head is forged: up to 2.29
+   malloc asked the head, from 2.30 the count. */
+static bool probe_tcache_head(void)
+{
+    word *a = xmalloc_w(0x18);
+    size_t cache_chunk = arenalloc_mallinfo2().uordblks - 0x20; /* 0, 0x250 or 0x290 */
+    if (cache_chunk == 0)
+        return false;
+    char *cache = (char *)a - cache_chunk; /* its user memory: counts, then entries */
+    size_t count_width = cache_chunk == 0x290 ? 2 : 1;
+    ((void **)(cache + 64 * count_width))[0] = &area[8]; /* entries[0]: the 0x20 bin */
+    return arenalloc_malloc(0x18) == (void *)&area[8];
+}
+
 static bool probe_safe_linking(void)
 {
     word *a = xmalloc_w(0x18), *b = xmalloc_w(0x18);
@@ -404,6 +418,7 @@ static const struct {
     {"tcache_key_pointer", probe_tcache_key_pointer},
     {"tcache_key_random", probe_tcache_key_random},
     {"safe_linking", probe_safe_linking},
+    {"tcache_head", probe_tcache_head},
 };
 #define NPROBES (sizeof probes / sizeof probes[0])
 

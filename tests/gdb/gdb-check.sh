@@ -57,9 +57,10 @@ gcc -g -O1 -I. -Iinclude -o "$out/dropin_program" tests/gdb/dropin_program.c -pt
 # ---- comparing ----------------------------------------------------------------------
 
 # expected DUMP: the dump's lines in the order the three commands print them:
-# the arena lines and the mmapped line, every "chunks of" part, every "bins of" part.
+# the release line, the arena lines and the mmapped line, every "chunks of" part,
+# every "bins of" part.
 expected() {
-    grep -E '^(arena [0-9]+:|mmapped chunks:)' "$1"
+    grep -E '^(release: |arena [0-9]+:|mmapped chunks:)' "$1"
     awk '/^chunks of arena/ {on = 1} /^bins of arena/ || /^arena [0-9]+:/ || /^mmapped/ {on = 0} on' "$1"
     awk '/^bins of arena/ {on = 1} /^chunks of arena/ || /^arena [0-9]+:/ || /^tcache of/ || /^mmapped/ {on = 0} on' "$1"
     awk '/^tcache of/ {on = 1} /^mmapped/ {on = 0} on' "$1"

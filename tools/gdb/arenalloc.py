@@ -72,10 +72,10 @@ MAX_CHUNKS_PER_ARENA = 4 * 1024 * 1024
 CHUNK_STATE_NAMES = ["in use", "fastbins", "unsortedbin", "smallbins",
                      "largebins", "free", "top", "fencepost", "tcachebins"]
 
-# The per-thread cache (bins/tcache.h): 64 bins of uint16_t counts, then the
-# entries' heads; bin i holds chunks of size 32 + 16 i.
+# The per-thread cache (bins/tcache.h): 64 bins of uint16_t counts (one byte in
+# a build of a release before 2.30), then the entries' heads; bin i holds
+# chunks of size 32 + 16 i.
 TCACHE_MAX_BINS = 64
-TCACHE_ENTRIES = 2 * TCACHE_MAX_BINS        # offsetof(tcache_perthread_struct, entries)
 
 
 def tidx2csize(i):
@@ -262,7 +262,18 @@ class Allocator:
                    "bins": 112, "next": 2160, "attached_threads": 2176, "system_mem": 2184,
                    "max_system_mem": 2192, "flags": 4}
         self.ms.update(_field_offsets(state))
+        # Before 2.27's layout (make RELEASE=2.26) there is no have_fastchunks:
+        # flags' bit 0 set says every fastbin is empty.
+        self.has_have_fastchunks = any(f.name == "have_fastchunks" for f in state.strip_typedefs().fields())
         self.sizeof_malloc_state = state.strip_typedefs().sizeof or 2200
+
+        # The cache's counts: uint16_t, or one byte before 2.30's layout (make RELEASE=2.29).
+        self.tcache_count_size = 2
+        try:
+            tc = gdb.lookup_type("tcache_perthread_struct").strip_typedefs()
+            self.tcache_count_size = tc["counts"].type.target().sizeof
+        except (gdb.error, KeyError):
+            pass
 
         par = self._symbol("mp_").type
         self.mp_fields = {"n_mmaps": 72, "mmapped_mem": 88}
@@ -663,7 +674,10 @@ def read_arena(alloc, mem, av, index, with_chunks):
         a.max_system_mem = mem.u64(av + ms["max_system_mem"])
         a.attached_threads = mem.u64(av + ms["attached_threads"])
         a.last_remainder = mem.u64(av + ms["last_remainder"])
-        a.have_fastchunks = mem.s32(av + ms["have_fastchunks"]) != 0
+        if alloc.has_have_fastchunks:
+            a.have_fastchunks = mem.s32(av + ms["have_fastchunks"]) != 0
+        else:
+            a.have_fastchunks = not (mem.s32(av + ms["flags"]) & 1)
         a.contiguous = not (mem.s32(av + ms["flags"]) & 2)
     except gdb.MemoryError:
         a.damage = "cannot read the arena at 0x%x" % av
@@ -770,13 +784,14 @@ def read_tcache(heap):
     t.address = address
     for i in range(TCACHE_MAX_BINS):
         try:
-            count = mem.read(address + 2 * i, 2)
-            head = mem.u64(address + TCACHE_ENTRIES + i * SIZE_SZ)
+            width = alloc.tcache_count_size
+            count = mem.read(address + width * i, width)
+            head = mem.u64(address + width * TCACHE_MAX_BINS + i * SIZE_SZ)
         except gdb.MemoryError:
             t.bins.append(TcacheBin(0, len(t.entries)))
             t.bins[-1].damage = DAMAGE_UNREADABLE
             continue
-        t.bins.append(read_tcache_bin(heap, i, struct.unpack("<H", count)[0], head))
+        t.bins.append(read_tcache_bin(heap, i, struct.unpack("<H" if width == 2 else "<b", count)[0], head))
 
 
 class Heap:
@@ -955,6 +970,11 @@ def format_tcache(heap):
     return "".join(out)
 
 
+def format_release(heap):
+    """The first line of the ARENAS part: the glibc release in force."""
+    return "release: glibc 2.%d\n" % heap.alloc.release(heap.mem)
+
+
 def format_mmapped(heap):
     line = "mmapped chunks: %d, 0x%x bytes\n" % (heap.n_mmaps, heap.mmapped_mem)
     if heap.ring_damage:
@@ -1102,7 +1122,9 @@ class ArenaArenas(gdb.Command):
     """Every arenalloc arena, then the mmapped chunks: arenalloc_dump's ARENAS lines.
 Usage: arena-arenas
 
-One line per arena, in the ring's order from main_arena (arena 0):
+First the glibc release arenalloc behaves as (ARENALLOC_RELEASE), then one line
+per arena, in the ring's order from main_arena (arena 0):
+  release: glibc 2.36
   arena 0: main_arena ADDR, regions R..., top T (size S), system_mem M (max X), threads N
   arena 1: thread arena ADDR, heaps H..., top T (size S), ...
 main_arena's regions are named by their first chunk, a thread arena's heaps by
@@ -1115,7 +1137,7 @@ Works on a running (stopped) process and on a core file; reads memory only."""
 
     def invoke(self, arg, from_tty):
         heap = Heap(with_chunks=False)
-        gdb.write("".join(format_arena(a) for a in heap.arenas) + format_mmapped(heap))
+        gdb.write(format_release(heap) + "".join(format_arena(a) for a in heap.arenas) + format_mmapped(heap))
 
 
 class ArenaHeap(gdb.Command):
