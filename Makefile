@@ -148,7 +148,7 @@ check: deps
 	@$(STAGE) build-debug -- $(MAKE) --no-print-directory DEBUG=1 BUILD=$(BUILD)/debug $(BUILD)/debug/tests/check_main
 	@$(STAGE) random-debug -- env CK_RUN_SUITE=random $(BUILD)/debug/tests/check_main
 	@$(STAGE) stress-debug -- env ARENALLOC_STRESS_OPS=10000 CK_RUN_SUITE=stress $(BUILD)/debug/tests/check_main
-	@$(STAGE) build-suites -- $(MAKE) --no-print-directory $(BUILD)/tests/check_main
+	@$(STAGE) build-suites -- $(MAKE) --no-print-directory $(BUILD)/tests/check_main techniques-layouts
 	@$(STAGE) suites -- $(BUILD)/tests/check_main
 	@$(STAGE) trace -- $(MAKE) --no-print-directory trace-check
 	@$(STAGE) demo -- $(MAKE) --no-print-directory demo-check

@@ -13,6 +13,12 @@
  * ARENALLOC_CHECKS naming the release, the way a student runs it.  The
  * programs and a copy of the table are built by `make techniques` into
  * $(BUILD)/techniques/, found beside this runner's own $(BUILD)/tests/.
+ * A structure's layout is fixed when the library is built (`make
+ * RELEASE=2.yy`, into $(BUILD)/release-2.yy/): the releases before 2.27 run
+ * the programs of $(BUILD)/release-2.26/techniques/ (made by `make
+ * techniques-layouts`), those from 2.27 to 2.29 of release-2.29 if made, each
+ * when that build exists; otherwise the default build's, whose layout is
+ * 2.36's.
  * One test case per technique, one test per release.  And one more case,
  * "glibc": every program built on the system's own malloc instead
  * (on_glibc.c), run at the system's release and held to the same table, so
@@ -141,6 +147,26 @@ struct outcome {
     char stderr_text[1024];
 };
 
+/* The releases that share a layout fixed at build time, by the last of each
+   group: malloc_state gains have_fastchunks in 2.27, the cache's counts
+   widen in 2.30. */
+static const int layout_last[] = {26, 29, 36};
+
+/* The folder under programs_dir whose programs run at `release`: the build of
+   its layout group's last release if made, else the default build's. */
+static const char *folder_for_release(int release, char *folder, size_t size)
+{
+    size_t g = 0;
+    while (layout_last[g] < release)
+        g++;
+    snprintf(folder, size, "../release-2.%d/techniques/", layout_last[g]);
+    char path[sizeof programs_dir + 32];
+    snprintf(path, sizeof path, "%s%s", programs_dir, folder);
+    if (access(path, X_OK) != 0)
+        folder[0] = '\0';
+    return folder;
+}
+
 /* Runs the program `t` of programs_dir/`folder` as on glibc 2.`release`. */
 static struct outcome run_at_release(const struct technique *t, const char *folder, int release)
 {
@@ -215,7 +241,10 @@ START_TEST(test_technique_at_release)
 {
     const struct technique *t = &table[_i / RELEASES];
     int release = OLDEST_RELEASE + _i % RELEASES;
-    assert_as_table_says(t, release, "", run_at_release(t, "", release));
+    char folder[32], where[64];
+    folder_for_release(release, folder, sizeof folder);
+    snprintf(where, sizeof where, " (%s build)", folder[0] != '\0' ? folder + 3 : "default");
+    assert_as_table_says(t, release, where, run_at_release(t, folder, release));
 }
 END_TEST
 

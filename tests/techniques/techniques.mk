@@ -31,3 +31,11 @@ $(BUILD)/techniques/techniques.tsv: tests/techniques/techniques.tsv
 # The techniques suite (tests/test_techniques.c) runs these programs: the
 # runner is built after them.
 $(BUILD)/tests/check_main: | techniques
+
+# The same programs against the libraries of a layout fixed at build time
+# (make RELEASE=2.yy): the suite runs the releases before 2.27 with
+# malloc_state as it was then, without have_fastchunks (house_of_mind_fastbin
+# writes into a fake one).  make check builds it in its build-suites stage.
+.PHONY: techniques-layouts
+techniques-layouts:
+	@$(MAKE) --no-print-directory RELEASE=2.26 BUILD=$(BUILD)/release-2.26 techniques
