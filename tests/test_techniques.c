@@ -19,6 +19,7 @@
  * techniques-layouts`), those from 2.27 to 2.29 of release-2.29 if made, each
  * when that build exists; otherwise the default build's, whose layout is
  * 2.36's.
+ *
  * One test case per technique, one test per release.  And one more case,
  * "glibc": every program built on the system's own malloc instead
  * (on_glibc.c), run at the system's release and held to the same table, so
