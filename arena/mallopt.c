@@ -106,6 +106,7 @@ int arenalloc_set_checks(int glibc_minor)
 
 int arenalloc_get_release(void)
 {
+    malloc_ensure_init(); /* ARENALLOC_RELEASE is read at start-up */
     return glibc_release;
 }
 

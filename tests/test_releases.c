@@ -740,6 +740,32 @@ START_TEST(test_orange_top_passes)
 }
 END_TEST
 
+/* The dump says which release is in force, in text and JSON. */
+START_TEST(test_dump_names_the_release)
+{
+    for (int r = OLDEST; r <= NEWEST; r++) {
+        ck_assert_int_eq(arenalloc_set_release(r), 0);
+        arenalloc_free(arenalloc_malloc(40));
+        char *buf = NULL, want[64];
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        ck_assert_int_eq(arenalloc_dump(f, ARENALLOC_DUMP_ARENAS, ARENALLOC_DUMP_TEXT), 0);
+        fclose(f);
+        snprintf(want, sizeof want, "release: glibc 2.%d\narena 0: ", r);
+        ck_assert_msg(strncmp(buf, want, strlen(want)) == 0, "text dump begins \"%.60s\"", buf);
+        free(buf);
+        f = open_memstream(&buf, &len);
+        ck_assert_int_eq(arenalloc_dump(f, ARENALLOC_DUMP_ALL, ARENALLOC_DUMP_JSON), 0);
+        fclose(f);
+        snprintf(want, sizeof want, "\"release\": \"2.%d\"", r);
+        ck_assert_msg(strstr(buf, want) != NULL, "JSON dump lacks %s", want);
+        if (r < 26) /* no cache to show */
+            ck_assert_ptr_nonnull(strstr(buf, "\"tcache\": null"));
+        free(buf);
+    }
+}
+END_TEST
+
 Suite *releases_suite(void)
 {
     if (nrows < 0)
@@ -762,6 +788,7 @@ Suite *releases_suite(void)
     tcase_add_test(tc, test_hooks_ignored_from_2_34);
     tcase_add_test(tc, test_sysmalloc_assertion_messages);
     tcase_add_test(tc, test_orange_top_passes);
+    tcase_add_test(tc, test_dump_names_the_release);
     suite_add_tcase(s, tc);
     return s;
 }

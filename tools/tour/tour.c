@@ -286,8 +286,10 @@ int main(int argc, char **argv)
         return 1;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
-    printf("arenalloc tour: glibc 2.36's malloc, step by step.  Chunk addresses are of chunk headers\n"
-           "(the user pointer is 16 bytes further); sizes include the header.\n");
+    printf("arenalloc tour: glibc 2.%d's malloc (ARENALLOC_RELEASE; each heap printed below says so on its\n"
+           "first line), step by step.  Chunk addresses are of chunk headers (the user pointer is 16 bytes\n"
+           "further); sizes include the header.\n",
+           arenalloc_get_release());
 
     /* The classic lessons are about the arena's bins: the cache stays off
        until its own lesson, the last. */
