@@ -7,13 +7,12 @@
  * to arenalloc's prefixed build (arenalloc_malloc, arenalloc_free, ...), so
  * glibc's own malloc, which stdio uses, stays out of the way.
  *
- * The release: a program reads ARENALLOC_RELEASE=2.xx (or its older,
- * checks-only form ARENALLOC_CHECKS=2.xx), the variable the library itself
- * reads at start-up, and does what an attacker facing that glibc would do:
- * fill the tcache first where there is one, encode pointers where
- * safe-linking is on.  It trusts the release it was told, as an exploit
- * written for one libc does; if the library then behaves otherwise, the
- * technique fails, and that is worth knowing.
+ * The release: a program asks the library which glibc release it behaves as
+ * (arenalloc_get_release: ARENALLOC_RELEASE=2.yy at start-up) and does what
+ * an attacker facing that glibc would do: fill the tcache first where there
+ * is one, encode pointers where safe-linking is on.  It trusts that answer,
+ * as an exploit written for one libc does; if the library then behaves
+ * otherwise, the technique fails, and that is worth knowing.
  *
  * Exit status:
  *   0  won: the check at the end found the write or the address.
@@ -45,23 +44,10 @@ enum { TECHNIQUE_WON = 0, TECHNIQUE_LOST = 1, TECHNIQUE_NOT_HERE = 2 };
    the eighth free of one size goes past the cache, to the arena's bins. */
 #define TCACHE_FILL 7
 
-/* The glibc 2.x release this run stands for: 23 ... 36, 36 when unset.  Read
-   from the environment, as the library reads it, rather than asked of
-   arenalloc_get_release(): the library reads its settings at its first
-   allocation, and a program decides how to attack before it makes any. */
-static inline int release_minor(void)
-{
-    const char *names[] = {"ARENALLOC_RELEASE", "ARENALLOC_CHECKS"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        const char *v = getenv(names[i]);
-        if (v != NULL && strncmp(v, "2.", 2) == 0) {
-            int minor = atoi(v + 2);
-            if (minor >= 23 && minor <= 36)
-                return minor;
-        }
-    }
-    return 36;
-}
+/* The glibc 2.x release this run stands for, as the library answers it:
+   ARENALLOC_RELEASE=2.yy at start-up, else its build's release (2.36, or
+   2.yy for make RELEASE=2.yy). */
+static inline int release_minor(void) { return arenalloc_get_release(); }
 
 /* glibc 2.26 added the per-thread cache; 2.32 encoded the links of the tcache
    and of the fastbins (safe-linking). */
