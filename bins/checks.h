@@ -46,9 +46,14 @@
 #define RELEASE_DEFAULT RELEASE_NEWEST
 #endif
 
-/* The glibc 2.x release in force: 23 ... 36.  Hidden: the library's code reads
-   it directly, not through the GOT (arenalloc_get_release is the interface). */
+/* The glibc 2.x release in force: 23 ... 36.  Hidden where ELF has the notion:
+   the library's code reads it directly, not through the GOT
+   (arenalloc_get_release is the interface). */
+#if defined(__GNUC__) && !defined(_WIN32)
 extern __attribute__((visibility("hidden"))) int glibc_release;
+#else
+extern int glibc_release;
+#endif
 
 /* True when glibc 2.`minor`'s behaviour is in force: the one question code asks. */
 static inline bool release_since(int minor) { return glibc_release >= minor; }
