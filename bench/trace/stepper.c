@@ -21,7 +21,8 @@
  * page shows one arena's story, not the threads' contention.
  *
  * --lessons names a file the tour writes (tools/tour/tour.c): one line per
- * lesson, "first_call<TAB>tcache_count<TAB>replayable<TAB>title<TAB>text".
+ * lesson, "first_call<TAB>tcache_count<TAB>replayable<TAB>title<TAB>text" (a
+ * tcache_count of -1: the lesson made no call).
  * --lesson S makes the window lesson S's calls, with the cache set as the
  * tour set it.  --dump-at writes arenalloc_dump's own JSON after the given
  * steps of the window to DIR/step-I.json, for the test that compares the two.
@@ -325,7 +326,7 @@ static uint64_t replay_window(struct trace_reader *tr, FILE *out, FILE *calls)
 
     while ((got = trace_next(tr, &r)) == 1) {
         for (int i = 0; i < L.n; i++)
-            if (L.starts[i] == r.index)
+            if (L.starts[i] == r.index && L.tcache_count[i] >= 0)
                 arenalloc_set_tcache_count((size_t)L.tcache_count[i]);
         if (r.index < O.from) {
             replay(&r);
