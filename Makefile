@@ -6,6 +6,8 @@
 #   make demo        the main job (see README.md)
 #   make slides      the lecture as Marp decks, every figure measured (slides/slides.mk)
 #   make bench       speed and peak RSS against glibc, jemalloc, mimalloc, tcmalloc (bench/bench.mk)
+#   make stepper     the heap call by call in the browser: a page per tour lesson and demo trace,
+#                    or TRACE=file [FROM=n COUNT=m] (tools/stepper/stepper.mk)
 #
 # BUILD=dir puts every output under another directory (make check builds the DEBUG
 # variant under build/debug that way).
@@ -188,6 +190,7 @@ include tests/heapviz/heapviz.mk
 include tests/fuzz/fuzz.mk
 
 include tools/tour/tour.mk
+include tools/stepper/stepper.mk
 
 # ---- install: a course machine's copy ------------------------------------------------
 #   make install [PREFIX=/usr/local] [DESTDIR=]   libraries, header, tools, gdb script, arenalloc.pc
