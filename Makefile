@@ -114,7 +114,8 @@ deps:
 # malloc tests under LD_PRELOAD, then the random and threaded stress tests in the
 # DEBUG build (heap checker after every call), every Check suite in the default
 # build, the trace tools, the demo's driver, make bench's programs in their smoke
-# mode, the diagrams, the tour, the gdb
+# mode, the diagrams, the tour, the heap stepper's pages (against the dump, and in
+# Chromium), the gdb
 # commands, the decks (short mode, every slide rendered), the fuzzers briefly,
 # install into a scratch prefix, and last the
 # Windows build under Wine.
@@ -143,6 +144,7 @@ check: deps
 	@$(STAGE) bench -- $(MAKE) --no-print-directory bench-check
 	@$(STAGE) heapviz -- $(MAKE) --no-print-directory heapviz-check
 	@$(STAGE) tour -- $(MAKE) --no-print-directory tour-check
+	@$(STAGE) stepper -- $(MAKE) --no-print-directory stepper-check
 	@$(STAGE) gdb -- $(MAKE) --no-print-directory gdb-check
 	@$(STAGE) slides -- $(MAKE) --no-print-directory slides-check
 	@$(STAGE) fuzz -- $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20

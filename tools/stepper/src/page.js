@@ -251,6 +251,9 @@ function go(step) {
   $('current-call').textContent = t.text;
   $('current-path').textContent = t.path;
   layOut(heap);
+  // Keep what the call changed in view.
+  const changed = S.changedAt(pos), firstChanged = layout.find((l) => l.row && changed.has(l.row[0] + ':' + l.row[1]));
+  if (firstChanged) scrollStripTo(firstChanged.row);
   drawStrip();
   drawBins(heap);
   drawArenas(heap);

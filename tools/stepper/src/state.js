@@ -98,6 +98,7 @@ export class Stepper {
   pathLabel(i) {
     const mask = this.data.calls[i][4], names = [];
     for (let b = 0; b < this.data.steps_names.length; b++) if (mask & (1 << b)) names.push(this.data.steps_names[b]);
+    if (!names.length) return /^realloc\(#/.test(this.data.calls[i][2]) && this.data.calls[i][3] ? 'realloc in place' : '';
     return names.join(' → ');
   }
 }
