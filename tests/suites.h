@@ -25,5 +25,6 @@ Suite *fill_suite(void);
 Suite *stomp_suite(void);
 Suite *dump_suite(void);
 Suite *tcache_suite(void);
+Suite *path_suite(void);
 
 #endif /* ARENALLOC_TESTS_SUITES_H */
