@@ -20,7 +20,7 @@ $(STEPPER_NPM): tools/stepper/package.json tools/stepper/package-lock.json
 
 stepper-deps:
 	@tests/install-deps.sh stepper
-	@$(MAKE) --no-print-directory $(BUILD)/tools/arena-step $(BUILD)/tools/arena-tour $(BUILD)/tools/arena-trace \
+	@$(MAKE) --no-print-directory $(BUILD)/tools/arena-step $(BUILD)/tools/arena-tour \
 	    $(STEPPER_NPM)
 
 stepper: stepper-deps
