@@ -35,7 +35,7 @@ if (data?.version !== 1 || !Array.isArray(data.calls) || !Array.isArray(data.dif
   fail(`${input}: not an arena-step file of version 1 (calls and steps do not match)`);
 
 const bundle = buildSync({
-  entryPoints: [join(here, 'src/page.js')], bundle: true, minify: true, format: 'iife', write: false,
+  entryPoints: [join(here, 'src/page.js')], bundle: true, minify: process.env.STEPPER_MINIFY !== '0', format: 'iife', write: false,
   target: 'es2020', legalComments: 'inline',
 }).outputFiles[0].text.replace(/<\/script/gi, '<\\/script');
 const packed = gzipSync(Buffer.from(text), { level: 9 }).toString('base64');

@@ -7,7 +7,7 @@
 // (@tanstack/virtual-core keeps a few dozen rows in the document however long
 // the window), and the strip is one canvas redrawn for the rows in view.
 import { Virtualizer, elementScroll, observeElementOffset, observeElementRect } from '@tanstack/virtual-core';
-import { Stepper, STATES, chunkSize, sortedChunks, chunkHolding, binLists, tcacheLists, binSizes, hex, protect,
+import { Stepper, STATES, chunkSize, sortedChunks, chunkHolding, chunkBefore, binLists, tcacheLists, binSizes, hex, protect,
          PREV_INUSE, IS_MMAPPED, NON_MAIN_ARENA } from './state.js';
 
 const $ = (id) => document.getElementById(id);
@@ -74,7 +74,11 @@ function drawCalls() {
 
 // Boxes laid out in rows, left to right in address order; a box's width grows
 // with the log of its size, so a 32-byte chunk and a 128 KiB top both show.
-let layout = [];
+// An entry is {arena, addr, size, x, y, w} (or an arena's label); the rows are
+// looked up when drawn.  Most calls only move chunks between states (a cache
+// put or get), which leaves every box where it was: the layout is made again
+// only when a call adds, removes or resizes a chunk (layoutStillFits).
+let layout = [], layoutStep = -1, arenaSpan = [];
 function boxWidth(size) {
   return Math.max(26, Math.min(220, 12 * Math.log2(Math.max(size, 16)) - 22));
 }
@@ -82,21 +86,46 @@ function boxWidth(size) {
 function layOut(heap) {
   const width = $('strip').clientWidth - 8;
   layout = [];
+  arenaSpan = [];
   let y = 0;
   for (let a = 0; a < heap.arenas.length; a++) {
     if (!heap.arenas[a]) continue;
     layout.push({ label: `arena ${a}: ${heap.arenas[a].isMain ? 'main_arena' : 'thread arena'} ${hex(heap.arenas[a].address)}`, y });
     y += 18;
     let x = 4;
+    const first = layout.length;
     for (const row of sortedChunks(heap, a)) {
-      const w = boxWidth(chunkSize(row));
+      const size = chunkSize(row), w = boxWidth(size);
       if (x + w > width && x > 4) { x = 4; y += STRIP_ROW + STRIP_GAP; }
-      layout.push({ row, x, y, w });
+      layout.push({ arena: a, addr: row[1], size, x, y, w });
       x += w + 2;
     }
+    arenaSpan[a] = [first, layout.length];
     y += STRIP_ROW + STRIP_GAP + 6;
   }
   $('strip-space').style.height = y + 'px';
+}
+
+// The layout entry of the chunk at (arena, addr), by bisection, or null.
+function entryOf(arena, addr) {
+  const span = arenaSpan[arena];
+  if (!span) return null;
+  let lo = span[0], hi = span[1];
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (layout[mid].addr < addr) lo = mid + 1; else hi = mid; }
+  return lo < span[1] && layout[lo].addr === addr ? layout[lo] : null;
+}
+
+// Whether the layout made for step layoutStep still places every chunk of
+// `heap` (at step `step`, one call away): the call between removed nothing and
+// changed only chunks that keep their place and size.
+function layoutStillFits(heap, step) {
+  if (Math.abs(step - layoutStep) !== 1) return step === layoutStep;
+  const [changed, removed, arenas] = data.diffs[Math.max(step, layoutStep)];
+  if (removed.length || arenas.some((r) => !arenaSpan[r[0]])) return false;
+  return changed.every((r) => {
+    const e = entryOf(r[0], r[1]), now = heap.chunks[r[0]]?.get(r[1]);
+    return e && now && chunkSize(now) === e.size;
+  });
 }
 
 function drawStrip() {
@@ -106,7 +135,7 @@ function drawStrip() {
     canvas.width = w * dpr; canvas.height = h * dpr;
     canvas.style.width = w + 'px'; canvas.style.height = h + 'px';
   }
-  const ctx = canvas.getContext('2d'), top = box.scrollTop;
+  const ctx = canvas.getContext('2d'), top = box.scrollTop, heap = S.at(pos);
   canvas.style.top = top + 'px';
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, h);
@@ -119,15 +148,17 @@ function drawStrip() {
   while (lo < hi) { const mid = (lo + hi) >> 1; if (layout[mid].y + STRIP_ROW < top) lo = mid + 1; else hi = mid; }
   for (let i = lo; i < layout.length && layout[i].y < top + h; i++) {
     const e = layout[i], y = e.y - top;
-    if (!e.row) { ctx.fillStyle = '#333'; ctx.fillText(e.label, 4, y + 9); continue; }
-    const state = STATES[e.row[3]];
+    if (e.label) { ctx.fillStyle = '#333'; ctx.fillText(e.label, 4, y + 9); continue; }
+    const row = heap.chunks[e.arena].get(e.addr);
+    if (!row) continue;
+    const state = STATES[row[3]];
     ctx.fillStyle = COLOURS[state];
     ctx.fillRect(e.x, y, e.w, STRIP_ROW);
     ctx.fillStyle = '#222';
-    ctx.fillText(hexSize(chunkSize(e.row)), e.x + 3, y + STRIP_ROW / 2, e.w - 6);
-    const key = e.row[0] + ':' + e.row[1];
+    ctx.fillText(hexSize(e.size), e.x + 3, y + STRIP_ROW / 2, e.w - 6);
+    const key = e.arena + ':' + e.addr;
     if (changed.has(key)) { ctx.strokeStyle = '#d62728'; ctx.lineWidth = 3; ctx.strokeRect(e.x + 1.5, y + 1.5, e.w - 3, STRIP_ROW - 3); }
-    if (selected && selected[0] === e.row[0] && selected[1] === e.row[1]) {
+    if (selected && selected[0] === e.arena && selected[1] === e.addr) {
       ctx.strokeStyle = '#000'; ctx.lineWidth = 2; ctx.setLineDash([4, 2]);
       ctx.strokeRect(e.x - 1, y - 1, e.w + 2, STRIP_ROW + 2); ctx.setLineDash([]);
     }
@@ -141,12 +172,12 @@ const hexSize = (n) => '0x' + n.toString(16);
 function stripHit(ev) {
   const box = $('strip'), r = box.getBoundingClientRect();
   const x = ev.clientX - r.left, y = ev.clientY - r.top + box.scrollTop;
-  const e = layout.find((l) => l.row && x >= l.x && x < l.x + l.w && y >= l.y && y < l.y + STRIP_ROW);
-  if (e) select(e.row);
+  const e = layout.find((l) => !l.label && x >= l.x && x < l.x + l.w && y >= l.y && y < l.y + STRIP_ROW);
+  if (e) select(S.at(pos).chunks[e.arena].get(e.addr));
 }
 
 function scrollStripTo(row) {
-  const e = layout.find((l) => l.row && l.row[0] === row[0] && l.row[1] === row[1]);
+  const e = entryOf(row[0], row[1]);
   const box = $('strip');
   if (e && (e.y < box.scrollTop || e.y + STRIP_ROW > box.scrollTop + box.clientHeight))
     box.scrollTop = Math.max(0, e.y - box.clientHeight / 3);
@@ -227,10 +258,11 @@ function drawChunk(heap) {
   panel.innerHTML = lines.map(([k, v]) => `<div><span class="field">${k}</span> <span class="value" data-field="${k}">${v}</span></div>`).join('');
 }
 
+// A free chunk's size is repeated in the next chunk's prev_size: the distance
+// back to the chunk before, for the chunk whose PREV_INUSE is clear.
 function prevChunkSize(heap, row) {
-  const list = sortedChunks(heap, row[0]);
-  const i = list.findIndex((r) => r[1] === row[1]);
-  return i > 0 ? row[1] - list[i - 1][1] : null;
+  const before = chunkBefore(heap, row);
+  return before ? row[1] - before[1] : null;
 }
 
 function select(row) {
@@ -250,23 +282,25 @@ function go(step) {
   $('where').textContent = pos === 0 ? 'before the first call' : `step ${pos} of ${S.count}: call ${t.num}`;
   $('current-call').textContent = t.text;
   $('current-path').textContent = t.path;
-  layOut(heap);
+  if (!layoutStillFits(heap, pos)) layOut(heap);
+  layoutStep = pos;
   // Keep what the call changed in view.
-  const changed = S.changedAt(pos), firstChanged = layout.find((l) => l.row && changed.has(l.row[0] + ':' + l.row[1]));
-  if (firstChanged) scrollStripTo(firstChanged.row);
+  const first = pos > 0 && data.diffs[pos][0][0];
+  if (first) scrollStripTo(first);
   drawStrip();
   drawBins(heap);
   drawArenas(heap);
   drawChunk(heap);
   drawCalls();
-  const [first, last] = visibleCallRange();
-  if (pos < first || pos > last) calls.scrollToIndex(pos, { align: 'center' });
+  const [top, bottom] = visibleCallRange();
+  if (pos < top || pos > bottom) calls.scrollToIndex(pos, { align: 'center' });
 }
 
+// The first and last rows wholly in view (every row is ROW_H high), from what
+// the list already knows: asking the document would make it lay itself out.
 function visibleCallRange() {
-  const items = calls.getVirtualItems(), el = $('calls');
-  const inView = items.filter((v) => v.start >= el.scrollTop && v.end <= el.scrollTop + el.clientHeight);
-  return inView.length ? [inView[0].index, inView[inView.length - 1].index] : [-1, -1];
+  const top = calls.scrollOffset ?? 0, height = calls.scrollRect?.height ?? 0;
+  return [Math.ceil(top / ROW_H), Math.floor((top + height) / ROW_H) - 1];
 }
 
 // "1234" or "#1234" is a call number of the trace; "0x..." an address: the
@@ -343,7 +377,7 @@ async function main() {
     if (e.key === 'ArrowRight') { go(pos + 1); e.preventDefault(); }
     if (e.key === 'ArrowLeft') { go(pos - 1); e.preventDefault(); }
   });
-  window.addEventListener('resize', () => go(pos));
+  window.addEventListener('resize', () => { layoutStep = -1; go(pos); });
   setUpCalls();
   go(data.lesson ? 0 : 1);
   document.body.dataset.loadMs = Math.round(performance.now() - t0);

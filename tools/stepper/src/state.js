@@ -17,39 +17,91 @@ const CHUNK_HDR_SZ = 16;
 
 export const chunkSize = (row) => row[2] - (row[2] & SIZE_BITS);
 
+// A heap: per arena its chunks by address (Map), their addresses kept sorted
+// (order, maintained by binary search as chunks come and go, so drawing the
+// strip never sorts), and the free ones apart (free: Map), since the bins are
+// rebuilt from them at every step and a heap is mostly chunks in use.
+const FREE_STATES = new Set([1, 2, 3, 4, 5, 8]);
+
 function emptyHeap() {
-  return { arenas: [], chunks: [], mmaps: 0, mmapped: 0, tcache: 0 };
+  return { arenas: [], chunks: [], order: [], free: [], mmaps: 0, mmapped: 0, tcache: 0 };
 }
 
 function cloneHeap(h) {
   return {
     arenas: h.arenas.map((a) => ({ ...a })),
     chunks: h.chunks.map((m) => new Map(m)),
+    order: h.order.map((o) => o.slice()),
+    free: h.free.map((m) => new Map(m)),
     mmaps: h.mmaps, mmapped: h.mmapped, tcache: h.tcache,
   };
 }
 
-function applyDiff(h, diff) {
+// The first index of sorted array `a` whose value is not below x.
+function lowerBound(a, x) {
+  let lo = 0, hi = a.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (a[mid] < x) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+
+function ensureArena(h, i) {
+  if (!h.chunks[i]) { h.chunks[i] = new Map(); h.order[i] = []; h.free[i] = new Map(); }
+}
+
+// Puts `row` in (or, row null, takes the chunk at `addr` out of) arena i.
+function setChunk(h, i, addr, row) {
+  ensureArena(h, i);
+  const had = h.chunks[i].has(addr);
+  if (row) {
+    h.chunks[i].set(addr, row);
+    if (!had) h.order[i].splice(lowerBound(h.order[i], addr), 0, addr);
+    if (FREE_STATES.has(row[3])) h.free[i].set(addr, row); else h.free[i].delete(addr);
+  } else if (had) {
+    h.chunks[i].delete(addr);
+    h.order[i].splice(lowerBound(h.order[i], addr), 1);
+    h.free[i].delete(addr);
+  }
+}
+
+// Applies step `diff` to heap h; with `undo`, also returns what puts h back.
+function applyDiff(h, diff, undo) {
   const [changed, removed, arenas, globals] = diff;
+  const back = undo ? { chunks: [], arenas: [], globals: [h.mmaps, h.mmapped, h.tcache] } : null;
   for (const r of arenas) {
     const [i, address, isMain, top, topSize, systemMem, lastRemainder, haveFast, regions] = r;
+    if (back) back.arenas.push([i, h.arenas[i]]);
     h.arenas[i] = { index: i, address, isMain: !!isMain, top, topSize, systemMem, lastRemainder,
                     haveFastchunks: !!haveFast, regions };
-    if (!h.chunks[i]) h.chunks[i] = new Map();
+    ensureArena(h, i);
   }
-  for (let k = 0; k < removed.length; k += 2) h.chunks[removed[k]]?.delete(removed[k + 1]);
+  for (let k = 0; k < removed.length; k += 2) {
+    if (back) back.chunks.push([removed[k], removed[k + 1], h.chunks[removed[k]]?.get(removed[k + 1]) ?? null]);
+    setChunk(h, removed[k], removed[k + 1], null);
+  }
   for (const row of changed) {
-    if (!h.chunks[row[0]]) h.chunks[row[0]] = new Map();
-    h.chunks[row[0]].set(row[1], row);
+    if (back) back.chunks.push([row[0], row[1], h.chunks[row[0]]?.get(row[1]) ?? null]);
+    setChunk(h, row[0], row[1], row);
   }
   [h.mmaps, h.mmapped, h.tcache] = globals;
+  return back;
+}
+
+function applyUndo(h, back) {
+  for (let k = back.chunks.length - 1; k >= 0; k--) setChunk(h, ...back.chunks[k]);
+  for (let k = back.arenas.length - 1; k >= 0; k--) {
+    const [i, a] = back.arenas[k];
+    if (a) h.arenas[i] = a; else delete h.arenas[i];
+  }
+  [h.mmaps, h.mmapped, h.tcache] = back.globals;
 }
 
 export class Stepper {
   constructor(data) {
     this.data = data;
     this.count = data.calls.length;
-    this.stride = Math.max(256, Math.ceil(this.count / 64));
+    // A copy of the heap every `stride` steps: a jump costs one copy and at
+    // most `stride` differences; a step back costs one undo record.
+    this.stride = Math.max(512, Math.ceil(this.count / 16));
     this.checkpoints = [];
     const h = emptyHeap();
     for (let s = 0; s <= this.count; s++) {
@@ -58,20 +110,23 @@ export class Stepper {
     }
     this.pos = -1;
     this.heap = null;
+    this.undo = []; // undo[k] takes the heap from step base + k + 1 back to step base + k
+    this.base = 0;
     this.callAddress = this.addressesOfCalls();
   }
 
   // The heap after `step` calls of the window (0: before the first).
   at(step) {
     step = Math.max(0, Math.min(this.count, step));
-    if (this.heap && step >= this.pos && step - this.pos <= step % this.stride) {
-      for (let s = this.pos + 1; s <= step; s++) applyDiff(this.heap, this.data.diffs[s]);
-    } else {
+    if (!this.heap || step < this.base || step > this.pos + this.stride) {
       const c = Math.floor(step / this.stride);
       this.heap = cloneHeap(this.checkpoints[c]);
-      for (let s = c * this.stride + 1; s <= step; s++) applyDiff(this.heap, this.data.diffs[s]);
+      this.base = this.pos = c * this.stride;
+      this.undo = [];
     }
-    this.pos = step;
+    while (this.pos > step) applyUndo(this.heap, this.undo[--this.pos - this.base]);
+    this.undo.length = this.pos - this.base;
+    while (this.pos < step) this.undo.push(applyDiff(this.heap, this.data.diffs[++this.pos], true));
     return this.heap;
   }
 
@@ -106,17 +161,24 @@ export class Stepper {
 // An arena's chunks in address order.
 export function sortedChunks(heap, arena) {
   const m = heap.chunks[arena];
-  return m ? [...m.values()].sort((a, b) => a[1] - b[1]) : [];
+  return m ? heap.order[arena].map((a) => m.get(a)) : [];
 }
 
 // The chunk of any arena holding address `a` (a chunk's header or its memory).
 export function chunkHolding(heap, a) {
   for (let i = 0; i < heap.chunks.length; i++) {
-    for (const row of sortedChunks(heap, i)) {
-      if (a >= row[1] && a < row[1] + Math.max(chunkSize(row), CHUNK_HDR_SZ)) return row;
-    }
+    const order = heap.order[i] ?? [];
+    const k = lowerBound(order, a + 1) - 1; // the last chunk starting at or below a
+    const row = k >= 0 ? heap.chunks[i].get(order[k]) : null;
+    if (row && a < row[1] + Math.max(chunkSize(row), CHUNK_HDR_SZ)) return row;
   }
   return null;
+}
+
+// The chunk right below `row` in its arena, or null.
+export function chunkBefore(heap, row) {
+  const order = heap.order[row[0]] ?? [], k = lowerBound(order, row[1]) - 1;
+  return k >= 0 ? heap.chunks[row[0]].get(order[k]) : null;
 }
 
 // Orders the members of one list from its head: the member no other member
@@ -139,7 +201,7 @@ function threadList(members, next, key = (r) => r[1]) {
 // kinds fast, unsorted, small, large in glibc's order.
 export function binLists(heap, arena) {
   const groups = new Map();
-  for (const row of heap.chunks[arena]?.values() ?? []) {
+  for (const row of heap.free[arena]?.values() ?? []) {
     const state = STATES[row[3]];
     const kind = { fastbin: 'fast', unsorted: 'unsorted', smallbin: 'small', largebin: 'large' }[state];
     if (!kind) continue;
@@ -166,7 +228,7 @@ export function binLists(heap, arena) {
 // entry is the chunk's memory, 16 bytes past its header; row[5] is the next one.
 export function tcacheLists(heap) {
   const groups = new Map();
-  for (const m of heap.chunks) {
+  for (const m of heap.free) {
     for (const row of m?.values() ?? []) {
       if (STATES[row[3]] !== 'tcache') continue;
       if (!groups.has(row[4])) groups.set(row[4], []);
