@@ -251,7 +251,7 @@ int systrim(size_t pad, mstate av)
 
 void trim_top(mstate av)
 {
-    INTERNAL_SIZE_T before = av->system_mem;
+    INTERNAL_SIZE_T before = av->system_mem; /* a trim shows as system_mem falling */
     if (av != &main_arena)
         heap_trim(heap_for_ptr(av->top), mp_.top_pad);
     else if (chunksize(av->top) >= mp_.trim_threshold)
