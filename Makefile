@@ -6,6 +6,8 @@
 #   make demo        the main job (see README.md)
 #   make slides      the lecture as Marp decks, every figure measured (slides/slides.mk)
 #   make bench       speed and peak RSS against glibc, jemalloc, mimalloc, tcmalloc (bench/bench.mk)
+#   make stepper     the heap call by call in the browser: a page per tour lesson and demo trace,
+#                    or TRACE=file [FROM=n COUNT=m] (tools/stepper/stepper.mk)
 #
 # BUILD=dir puts every output under another directory (make check builds the DEBUG
 # variant under build/debug that way).
@@ -126,7 +128,8 @@ deps:
 # malloc tests under LD_PRELOAD, then the random and threaded stress tests in the
 # DEBUG build (heap checker after every call), every Check suite in the default
 # build, the trace tools, the demo's driver, make bench's programs in their smoke
-# mode, the diagrams, the tour, the gdb
+# mode, the diagrams, the tour, the heap stepper's pages (against the dump, and in
+# Chromium), the gdb
 # commands, the decks (short mode, every slide rendered), the fuzzers briefly,
 # install into a scratch prefix, and last the
 # Windows build under Wine.
@@ -155,6 +158,7 @@ check: deps
 	@$(STAGE) bench -- $(MAKE) --no-print-directory bench-check
 	@$(STAGE) heapviz -- $(MAKE) --no-print-directory heapviz-check
 	@$(STAGE) tour -- $(MAKE) --no-print-directory tour-check
+	@$(STAGE) stepper -- $(MAKE) --no-print-directory stepper-check
 	@$(STAGE) gdb -- $(MAKE) --no-print-directory gdb-check
 	@$(STAGE) slides -- $(MAKE) --no-print-directory slides-check
 	@$(STAGE) fuzz -- $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
@@ -203,6 +207,7 @@ include tests/fuzz/fuzz.mk
 include tests/techniques/techniques.mk
 
 include tools/tour/tour.mk
+include tools/stepper/stepper.mk
 
 # ---- install: a course machine's copy ------------------------------------------------
 #   make install [PREFIX=/usr/local] [DESTDIR=]   libraries, header, tools, gdb script, arenalloc.pc

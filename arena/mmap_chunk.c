@@ -4,6 +4,7 @@
 #include "arena/mmap_chunk.h"
 
 #include "bins/malloc_par.h"
+#include "bins/malloc_path.h"
 #include "bins/malloc_printerr.h"
 #include "syscall/os.h"
 
@@ -35,7 +36,7 @@ void *sysmalloc_mmap(INTERNAL_SIZE_T nb)
     set_prev_size(p, 0);
     set_head(p, size | IS_MMAPPED);
     count_mapping(1, (ptrdiff_t)size);
-    return chunk2mem(p);
+    return malloc_path(PATH_MMAP, chunk2mem(p));
 }
 
 /* Where p's mapping starts, and its length; aborts unless both are whole pages
@@ -61,6 +62,7 @@ void munmap_chunk(mchunkptr p)
     uintptr_t block = mapping_of(p, &total_size, "munmap_chunk(): invalid pointer");
     count_mapping(-1, -(ptrdiff_t)total_size);
     os_release((void *)block, total_size);
+    malloc_path_note(PATH_MUNMAP);
 }
 
 mchunkptr mremap_chunk(mchunkptr p, size_t nb)

@@ -27,6 +27,7 @@
 #include "arena/heap.h"
 #include "arena/main_arena.h"
 #include "bins/malloc_par.h"
+#include "bins/malloc_path.h"
 #include "arena/mmap_chunk.h"
 #include "bins/int_malloc.h"
 #include "bins/checks.h"
@@ -237,6 +238,7 @@ void *sysmalloc(INTERNAL_SIZE_T nb, mstate av)
     }
 
     check_old_top(av);
+    malloc_path_note(PATH_SYSMALLOC);
     if (av == &main_arena) {
         grow_main_arena(av, nb);
     } else if (!grow_thread_arena(av, nb) && !tried_mmap) {
@@ -280,8 +282,11 @@ int systrim(size_t pad, mstate av)
 
 void trim_top(mstate av)
 {
+    INTERNAL_SIZE_T before = av->system_mem; /* a trim shows as system_mem falling */
     if (av != &main_arena)
         heap_trim(heap_for_ptr(av->top), mp_.top_pad);
     else if (chunksize(av->top) >= mp_.trim_threshold)
         systrim(mp_.top_pad, av);
+    if (av->system_mem < before)
+        malloc_path_note(PATH_TRIM);
 }

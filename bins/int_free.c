@@ -24,6 +24,7 @@
 #include "bins/checks.h"
 #include "bins/fastbins.h"
 #include "bins/malloc_par.h"
+#include "bins/malloc_path.h"
 #include "bins/malloc_printerr.h"
 #include "bins/perturb.h"
 #include "bins/tcache.h"
@@ -45,22 +46,26 @@ static INTERNAL_SIZE_T _int_free_create_chunk(mstate av, mchunkptr p, INTERNAL_S
         if (checks_since(29) && chunksize(p) != prevsize)
             malloc_printerr(prev_size_msg);
         unlink_chunk(av, p);
+        malloc_path_note(PATH_CONSOLIDATE_BACKWARD);
     }
 
     if (nextchunk == av->top) {
         size += nextsize;
         set_head(p, size | PREV_INUSE);
         av->top = p;
+        malloc_path_note(PATH_FREE_TOP);
         return size;
     }
 
     if (!inuse_bit_at_offset(nextchunk, nextsize)) {
         unlink_chunk(av, nextchunk);
         size += nextsize;
+        malloc_path_note(PATH_CONSOLIDATE_FORWARD);
     } else {
         clear_inuse_bit_at_offset(nextchunk, 0); /* p is free now */
     }
     unsorted_push(av, p, size, unsorted_msg);
+    malloc_path_note(PATH_FREE_UNSORTED);
     set_head(p, size | PREV_INUSE);
     set_foot(p, size);
     return size;
@@ -99,6 +104,7 @@ static bool free_to_tcache(mchunkptr p, INTERNAL_SIZE_T size)
     if (tcache_bin_count(tc_idx) >= mp_.tcache_count)
         return false;
     tcache_put(p, tc_idx);
+    malloc_path_note(PATH_TCACHE_PUT);
     return true;
 }
 
@@ -119,6 +125,7 @@ static void free_to_fastbin(mstate av, mchunkptr p, INTERNAL_SIZE_T size)
         malloc_printerr("double free or corruption (fasttop)");
     p->fd = protect_ptr(&p->fd, old);
     *fb = p;
+    malloc_path_note(PATH_FREE_FASTBIN);
     if (old != NULL && fastbin_index(chunksize(old)) != idx)
         malloc_printerr("invalid fastbin entry (free)");
 }

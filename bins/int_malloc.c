@@ -31,6 +31,7 @@
 #include "bins/checks.h"
 #include "bins/fastbins.h"
 #include "bins/malloc_par.h"
+#include "bins/malloc_path.h"
 #include "bins/malloc_printerr.h"
 #include "bins/perturb.h"
 #include "bins/tcache.h"
@@ -281,7 +282,7 @@ struct unsorted_fill {
 static void *return_cached(struct unsorted_fill *fill)
 {
     fill->from_cache = true;
-    return tcache_get((size_t)fill->tc_idx);
+    return malloc_path(PATH_UNSORTED_EXACT, tcache_get((size_t)fill->tc_idx));
 }
 
 /* Step 3: walks the unsorted bin from its oldest chunk.  Returns memory for nb if
@@ -301,7 +302,7 @@ static void *process_unsorted(mstate av, INTERNAL_SIZE_T nb, struct unsorted_fil
         check_unsorted_chunk(av, victim);
 
         if (in_smallbin_range(nb) && bck == unsorted && victim == av->last_remainder && size > nb + MINSIZE)
-            return split_last_remainder(av, victim, nb);
+            return malloc_path(PATH_LAST_REMAINDER, split_last_remainder(av, victim, nb));
 
         if (checks_since(29) && bck->fd != victim)
             malloc_printerr("malloc(): corrupted unsorted chunks 3");
@@ -311,13 +312,14 @@ static void *process_unsorted(mstate av, INTERNAL_SIZE_T nb, struct unsorted_fil
         if (size == nb) {
             void *mem = take_whole(av, victim, size);
             if (fill->tc_idx < 0 || tcache_bin_count(fill->tc_idx) >= mp_.tcache_count)
-                return mem;
+                return malloc_path(PATH_UNSORTED_EXACT, mem);
             tcache_put(victim, (size_t)fill->tc_idx);
             fill->return_cached = true;
             continue;
         }
 
         place_in_bin(av, victim, size);
+        malloc_path_note(PATH_UNSORTED_SORTED);
         fill->sorted++;
         if (fill->return_cached && mp_.tcache_unsorted_limit > 0 && fill->sorted > mp_.tcache_unsorted_limit)
             return return_cached(fill);
@@ -392,13 +394,14 @@ static void *malloc_steps(mstate av, INTERNAL_SIZE_T nb, struct unsorted_fill *f
     void *p;
 
     if (nb <= get_max_fast() && (p = malloc_from_fastbin(av, nb)) != NULL)
-        return p;
+        return malloc_path(PATH_FASTBIN, p);
     if (in_smallbin_range(nb)) {
         if ((p = malloc_from_smallbin(av, nb)) != NULL)
-            return p;
+            return malloc_path(PATH_SMALLBIN, p);
     } else if (have_fastchunks(av)) {
         /* Large requests first merge the fastbins, so the small chunks parked
            there can form a chunk large enough instead of fragmenting the heap. */
+        malloc_path_note(PATH_MALLOC_CONSOLIDATE);
         malloc_consolidate(av);
     }
 
@@ -406,18 +409,19 @@ static void *malloc_steps(mstate av, INTERNAL_SIZE_T nb, struct unsorted_fill *f
         if ((p = process_unsorted(av, nb, fill)) != NULL)
             return p;
         if (!in_smallbin_range(nb) && (p = malloc_from_largebin(av, nb)) != NULL)
-            return p;
+            return malloc_path(PATH_LARGEBIN, p);
         if ((p = malloc_from_binmap(av, nb)) != NULL)
-            return p;
+            return malloc_path(PATH_BINMAP, p);
 
         INTERNAL_SIZE_T top_size = chunksize(av->top);
         if (checks_since(29) && top_size > av->system_mem) /* House of Force */
             malloc_printerr("malloc(): corrupted top size");
         if (top_size >= nb + MINSIZE)
-            return split_top(av, nb);
+            return malloc_path(PATH_USE_TOP, split_top(av, nb));
         if (!have_fastchunks(av))
             return sysmalloc(nb, av);
         /* Merging the fastbins may free enough, perhaps next to top: retry. */
+        malloc_path_note(PATH_MALLOC_CONSOLIDATE);
         malloc_consolidate(av);
     }
 }

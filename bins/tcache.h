@@ -57,6 +57,7 @@
 #include "bins/checks.h"
 #include "bins/fastbins.h"
 #include "bins/malloc_par.h"
+#include "bins/malloc_path.h"
 #include "bins/malloc_printerr.h"
 #include "syscall/os.h"
 
@@ -156,7 +157,7 @@ static inline void *tcache_get(size_t tc_idx)
     tcache->counts[tc_idx]--;
     if (checks_since(29))
         e->key = 0;
-    return e;
+    return malloc_path(PATH_TCACHE_GET, e);
 }
 
 #endif /* ARENALLOC_BINS_TCACHE_H */

@@ -183,6 +183,16 @@ enum { ARENALLOC_DUMP_ARENAS = 1, ARENALLOC_DUMP_CHUNKS = 2, ARENALLOC_DUMP_BINS
 enum { ARENALLOC_DUMP_TEXT = 0, ARENALLOC_DUMP_JSON = 1 };
 ARENALLOC_API int arenalloc_dump(FILE *out, unsigned what, int format);
 
+/* The road the calling thread's calls took since it last asked: bit i is set
+   when a call went through step i (tcache_get, fastbin, smallbin,
+   malloc_consolidate, unsorted, last_remainder, largebin, binmap, use_top,
+   sysmalloc, mmap; for free tcache_put, fastbin, consolidate backward/forward,
+   unsorted, top, trim, munmap_chunk), named by arenalloc_path_step_name(i)
+   (NULL past the last step).  Reading clears the set.  Only the prefixed build
+   records; the drop-in library always answers 0, at no cost to its calls. */
+ARENALLOC_API unsigned arenalloc_path_take(void);
+ARENALLOC_API const char *arenalloc_path_step_name(int step);
+
 #ifdef __cplusplus
 }
 #endif

@@ -30,6 +30,7 @@ int main(void)
     srunner_add_suite(sr, tcache_suite());
     srunner_add_suite(sr, releases_suite());
     srunner_add_suite(sr, techniques_suite());
+    srunner_add_suite(sr, path_suite());
 
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

@@ -6,7 +6,8 @@
 # `install-deps.sh windows` what `make wincheck` needs: the mingw-w64 cross
 # compiler and Wine (64-bit; no display needed), and `install-deps.sh slides`
 # what `make slides` needs: Node and npm (for Marp CLI, which slides/package.json
-# pins), Chromium to render the PDFs and the test's PNGs, gnuplot and Graphviz.
+# pins), Chromium to render the PDFs and the test's PNGs, gnuplot and Graphviz;
+# `install-deps.sh stepper` what `make stepper` needs: Node, npm and Chromium.
 set -eu
 
 # command-or-file  Debian package
@@ -59,6 +60,13 @@ if [[ $mode == slides ]]; then
            "dot:graphviz" "python3:python3" "node:nodejs" "npm:npm" "chromium:chromium"
            "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core"
            "${other_allocators[@]}")
+fi
+
+# make stepper: the pages are built with Node (esbuild, from tools/stepper's
+# package-lock.json); its test drives Chromium.
+if [[ $mode == stepper ]]; then
+    needs=("cc:gcc" "/usr/include/stdio.h:libc6-dev" "make:make" "xz:xz-utils" "node:nodejs" "npm:npm"
+           "chromium:chromium" "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core")
 fi
 
 if [[ $mode == windows ]]; then

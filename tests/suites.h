@@ -27,5 +27,6 @@ Suite *dump_suite(void);
 Suite *tcache_suite(void);
 Suite *releases_suite(void);
 Suite *techniques_suite(void);
+Suite *path_suite(void);
 
 #endif /* ARENALLOC_TESTS_SUITES_H */

@@ -4,6 +4,8 @@
 #                      build/tools/arena-trace              dump / info
 #                      build/tools/arena-replay             replay against an allocator
 #                      build/tools/arena-synth              synthetic workloads
+#                      build/tools/arena-step               a trace's heap call by call, for the
+#                                                           browser stepper (tools/stepper)
 #   make trace-check   build them and tests/trace/*.c, run tests/trace/trace-check.sh
 #
 # Uses the Makefile's CC, BUILD and WARN.  The tools are never linked into the
@@ -15,7 +17,7 @@ TRACE_OUT     := $(BUILD)/tools
 TRACE_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -fno-builtin -I$(TRACE_DIR) -Iinclude $(EXTRA_CFLAGS)
 TRACE_COMMON  := $(TRACE_DIR)/trace_io.c $(TRACE_DIR)/trace_io.h $(TRACE_DIR)/trace_format.h
 TRACE_TOOLS   := $(TRACE_OUT)/libarenalloc-record.so $(TRACE_OUT)/arena-trace \
-                 $(TRACE_OUT)/arena-replay $(TRACE_OUT)/arena-synth
+                 $(TRACE_OUT)/arena-replay $(TRACE_OUT)/arena-synth $(TRACE_OUT)/arena-step
 TRACE_TESTS   := $(patsubst tests/trace/%.c,$(BUILD)/tests/trace/%,$(wildcard tests/trace/*.c))
 
 .PHONY: tools trace-check
@@ -41,6 +43,11 @@ $(TRACE_OUT)/arena-replay: PROGRAM_CFLAGS = $(TRACE_CFLAGS)
 $(TRACE_OUT)/arena-replay: PROGRAM_LDLIBS = -ldl
 $(TRACE_OUT)/arena-replay: $(TRACE_DIR)/replay.c $(TRACE_COMMON) include/arenalloc.h \
                            $(BUILD)/libarenalloc-prefixed.a
+	$(LINK_PREFIXED)
+
+# arena-step reads the heap as arenalloc_dump does (inspect/dump.h), hence -I.
+$(TRACE_OUT)/arena-step: PROGRAM_CFLAGS = $(TRACE_CFLAGS) -I.
+$(TRACE_OUT)/arena-step: $(TRACE_DIR)/stepper.c $(TRACE_COMMON) include/arenalloc.h $(BUILD)/libarenalloc-prefixed.a
 	$(LINK_PREFIXED)
 
 # The test programs: -fno-builtin so that the compiler keeps every call the

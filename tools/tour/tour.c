@@ -10,6 +10,11 @@
  * pictures with tools/heapviz.  Read this file beside the output: every step is
  * one function, in the order of the tour.
  *
+ * It also records its calls as a trace, OUTDIR/tour.trace, and where each
+ * lesson starts in it, OUTDIR/lessons.tsv, from which `make stepper` builds a
+ * page per lesson (arena-step --lessons; tools/stepper).  The two lessons of
+ * threads are not replayable: their calls race, on threads of their own.
+ *
  * The tour peeks at two internals to show them: mp_ (the mmap threshold) and
  * heap_for_ptr (how free() finds a thread arena's chunk's arena).
  */
@@ -23,10 +28,88 @@
 #include <time.h>
 
 #include "arena/heap.h"
+#include "bench/trace/trace_io.h"
 #include "include/arenalloc.h"
 
 static const char *outdir = "build/tour";
 static int step;
+
+/* ---- the tour as a trace, for the stepper ---------------------------------------- */
+
+#define MAX_LESSONS 16
+#define MAX_LIVE 256
+
+static struct trace_writer writer;
+static uint64_t calls;                 /* calls recorded so far */
+static struct {
+    void *ptr;
+    uint64_t id;
+} live[MAX_LIVE];                      /* the recorded blocks not yet freed */
+static struct {
+    const char *title, *explanation;
+    uint64_t first_call;
+    long tcache_count;                 /* at the lesson's first call; -1 before it */
+    bool off_the_record;               /* its calls run on threads: not in the trace */
+} lessons[MAX_LESSONS];
+
+static void record(unsigned op, size_t size, uint64_t old_id, void *p)
+{
+    if (lessons[step].tcache_count < 0)
+        lessons[step].tcache_count = (long)mp_.tcache_count;
+    struct trace_record r = {.op = op, .size = size, .old_id = old_id};
+    uint64_t id = trace_put(&writer, &r);
+    calls++;
+    for (int i = 0; id != 0 && i < MAX_LIVE; i++)
+        if (live[i].ptr == NULL) {
+            live[i].ptr = p, live[i].id = id;
+            return;
+        }
+}
+
+/* The id of a recorded block, forgotten; 0 for a block made off the record. */
+static uint64_t take_id(void *p)
+{
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (live[i].ptr == p) {
+            live[i].ptr = NULL;
+            return live[i].id;
+        }
+    return 0;
+}
+
+static void open_trace(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/tour.trace", outdir);
+    trace_progname = "arena-tour";
+    int fd = trace_create(path);
+    if (fd < 0 || trace_write_header(fd, 0, "arena-tour") != 0 || trace_writer_init(&writer, fd, 1 << 16) != 0)
+        exit(1);
+}
+
+/* The trace's last block, and one line per lesson (arena-step reads it):
+   first call, tcache_count (-1: the lesson made no call), replayable, title, explanation with "\n" for
+   its line breaks. */
+static void close_trace(void)
+{
+    char path[512];
+    if (trace_flush(&writer) != 0)
+        exit(1);
+    snprintf(path, sizeof path, "%s/lessons.tsv", outdir);
+    FILE *f = fopen(path, "w");
+    for (int i = 1; f != NULL && i <= step; i++) {
+        fprintf(f, "%llu\t%ld\t%d\t%s\t", (unsigned long long)lessons[i].first_call,
+                lessons[i].tcache_count,
+                !lessons[i].off_the_record, lessons[i].title);
+        for (const char *c = lessons[i].explanation; *c; c++)
+            fputs(*c == '\n' ? "\\n" : (char[2]){*c, 0}, f);
+        fputc('\n', f);
+    }
+    if (f == NULL || fclose(f) != 0) {
+        fprintf(stderr, "arena-tour: cannot write %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+}
 
 /* The chunk of a user pointer, as malloc sees it. */
 static unsigned long chunk_of(void *mem) { return (unsigned long)mem2chunk(mem); }
@@ -35,6 +118,10 @@ static unsigned long chunk_of(void *mem) { return (unsigned long)mem2chunk(mem);
 static void lesson(const char *title, const char *explanation)
 {
     step++;
+    lessons[step].title = title;
+    lessons[step].explanation = explanation;
+    lessons[step].first_call = calls;
+    lessons[step].tcache_count = -1;
     printf("\n==== step %d: %s ====\n%s\n\n", step, title, explanation);
 }
 
@@ -62,6 +149,7 @@ static void *call_malloc(size_t n)
         exit(1);
     }
     printf("  malloc(%zu) = %p   (chunk %#lx)\n", n, p, chunk_of(p));
+    record(TRACE_MALLOC, n, 0, p);
     return p;
 }
 
@@ -69,6 +157,9 @@ static void call_free(void *p)
 {
     printf("  free(%p)   (chunk %#lx)\n", p, chunk_of(p));
     arenalloc_free(p);
+    uint64_t id = take_id(p);
+    if (id != 0)
+        record(TRACE_FREE, 0, id, NULL);
 }
 
 #define CHUNKS_AND_BINS (ARENALLOC_DUMP_CHUNKS | ARENALLOC_DUMP_BINS)
@@ -217,6 +308,7 @@ static void second_arena(void)
            "another arena, creating one if all are busy (arenalloc's default trylock policy).  Here a second\n"
            "thread and the main thread allocate at once until one of them finds main_arena locked.");
     pthread_t t;
+    lessons[step].off_the_record = true;
     deadline = time(NULL) + 10;
     pthread_create(&t, NULL, allocate_until_moved, "the second thread");
     allocate_until_moved("the main thread");
@@ -238,6 +330,7 @@ static void find_arena(void)
            "chunk's address gives its heap, whose heap_info names the arena - no search, no pointer in\n"
            "the chunk.  main_arena's chunks have NON_MAIN_ARENA clear and need no lookup.");
     void *mem = atomic_load(&moved_chunk);
+    lessons[step].off_the_record = true;
     if (mem == NULL) {
         printf("  (skipped: no thread arena was made in the previous step)\n");
         return;
@@ -294,6 +387,7 @@ int main(int argc, char **argv)
     /* The classic lessons are about the arena's bins: the cache stays off
        until its own lesson, the last. */
     arenalloc_set_tcache_count(0);
+    open_trace();
     first_malloc();
     fastbin_lifo();
     unsorted_merge();
@@ -304,6 +398,7 @@ int main(int argc, char **argv)
     second_arena();
     find_arena();
     tcache_lesson();
+    close_trace();
 
     printf("\nend of the tour: %d steps; the heap of each step is in %s/step-NNN.json\n", step, outdir);
     return 0;

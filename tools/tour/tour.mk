@@ -9,7 +9,8 @@
 
 .PHONY: tour tour-check
 
-$(BUILD)/tools/arena-tour: tools/tour/tour.c $(BUILD)/libarenalloc-prefixed.a
+# It records its calls with the trace writer, for the stepper's lesson pages.
+$(BUILD)/tools/arena-tour: tools/tour/tour.c bench/trace/trace_io.c bench/trace/trace_io.h $(BUILD)/libarenalloc-prefixed.a
 	$(LINK_PREFIXED)
 
 tour: deps

@@ -1,0 +1,584 @@
+/*
+ * stepper.c - arena-step: replays a trace against the prefixed build and writes,
+ * call by call, what the heap became, for the browser heap stepper
+ * (tools/stepper turns the file into one page).
+ *
+ *   arena-step [--from N] [--count M] [--max-steps K] [--lessons FILE --lesson S]
+ *              [--dump-at I,J,... --dump-dir DIR] -o OUT.json TRACE
+ *
+ * The calls before --from are replayed without a record, so the window starts
+ * on the heap they left; then each of the --count calls is replayed and
+ * followed by a reading of every arena (the same reading arenalloc_dump
+ * prints, inspect/dump.h).  Only what changed is written: the chunks whose
+ * header, state or links differ from the step before, the chunks that are
+ * gone, and the arena fields that moved.  A heap of thousands of chunks
+ * changes by two or three chunks a call, so 100,000 steps stay a few MB.
+ * The bins are not written at all: every free chunk carries its bin and its
+ * links, from which the page rebuilds the lists (and tests/stepper checks that
+ * the lists so rebuilt are the dump's).
+ *
+ * Every thread's calls are replayed on this one thread, in trace order: the
+ * page shows one arena's story, not the threads' contention.
+ *
+ * --lessons names a file the tour writes (tools/tour/tour.c): one line per
+ * lesson, "first_call<TAB>tcache_count<TAB>replayable<TAB>title<TAB>text" (a
+ * tcache_count of -1: the lesson made no call).
+ * --lesson S makes the window lesson S's calls, with the cache set as the
+ * tour set it.  --dump-at writes arenalloc_dump's own JSON after the given
+ * steps of the window to DIR/step-I.json, for the test that compares the two.
+ *
+ * Refused with one line and exit status 1: a trace the reader refuses, a
+ * window longer than --max-steps (default 200,000), a window past the end of
+ * the trace, a call the prefixed build fails where the program's succeeded.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena/main_arena.h"
+#include "include/arenalloc.h"
+#include "inspect/dump.h"
+#include "trace_io.h"
+
+#define DEFAULT_MAX_STEPS 200000
+#define MAX_DUMPS 64
+
+static struct {
+    uint64_t from, count, max_steps;
+    const char *lessons, *out, *trace, *dump_dir;
+    long lesson;
+    uint64_t dump_at[MAX_DUMPS];
+    int ndumps;
+} O = {.count = UINT64_MAX, .max_steps = DEFAULT_MAX_STEPS, .lesson = -1};
+
+/* What the page shows of a lesson; and where each lesson of the tour starts,
+   with the cache's setting the tour gave it, so that the calls before the
+   window run as they ran in the tour. */
+#define MAX_LESSONS 64
+static struct {
+    char title[256], text[2048];
+    uint64_t first, end;
+    uint64_t starts[MAX_LESSONS];
+    long tcache_count[MAX_LESSONS];
+    int n;
+} L;
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n, size);
+    if (p == NULL) {
+        fprintf(stderr, "arena-step: out of memory\n");
+        exit(1);
+    }
+    return p;
+}
+
+/* ---- one chunk as the page sees it ------------------------------------------------- */
+
+/* A chunk's row: everything the page draws and the header panel shows. */
+struct row {
+    int arena;
+    uintptr_t addr;
+    uint64_t size_field;
+    int state, bin;
+    uintptr_t fd, bk, fd_nextsize, bk_nextsize, next_stored;
+};
+
+static struct row to_row(int arena, const struct snap_chunk *c)
+{
+    return (struct row){arena, c->addr, c->size_field, (int)c->state, c->bin, c->fd, c->bk,
+                        c->fd_nextsize, c->bk_nextsize, c->next_stored};
+}
+
+static bool same_row(const struct row *a, const struct row *b)
+{
+    return a->size_field == b->size_field && a->state == b->state && a->bin == b->bin && a->fd == b->fd &&
+           a->bk == b->bk && a->fd_nextsize == b->fd_nextsize && a->bk_nextsize == b->bk_nextsize &&
+           a->next_stored == b->next_stored;
+}
+
+static void put_row(FILE *out, const struct row *r, bool *first)
+{
+    fprintf(out, "%s[%d,%" PRIuPTR ",%" PRIu64 ",%d,%d,%" PRIuPTR ",%" PRIuPTR ",%" PRIuPTR ",%" PRIuPTR
+                 ",%" PRIuPTR "]",
+            *first ? "" : ",", r->arena, r->addr, r->size_field, r->state, r->bin, r->fd, r->bk, r->fd_nextsize,
+            r->bk_nextsize, r->next_stored);
+    *first = false;
+}
+
+/* The heap of the step before, as rows in (arena, address) order. */
+static struct row *prev_rows;
+static size_t nprev, prev_cap;
+static struct row *cur_rows;
+static size_t ncur, cur_cap;
+
+static void take_rows(const struct heap_dump *d)
+{
+    size_t n = 0;
+    for (int i = 0; i < d->narenas; i++)
+        n += d->arenas[i].snap.nchunks;
+    if (n > cur_cap) {
+        free(cur_rows);
+        cur_cap = n * 2;
+        cur_rows = xcalloc(cur_cap, sizeof *cur_rows);
+    }
+    ncur = 0;
+    for (int i = 0; i < d->narenas; i++)
+        for (size_t k = 0; k < d->arenas[i].snap.nchunks; k++)
+            cur_rows[ncur++] = to_row(i, &d->arenas[i].snap.chunks[k]);
+}
+
+static int row_order(const struct row *a, const struct row *b)
+{
+    if (a->arena != b->arena)
+        return a->arena < b->arena ? -1 : 1;
+    return a->addr < b->addr ? -1 : a->addr > b->addr;
+}
+
+/* Writes [changed rows],[removed (arena, address) pairs] by one merge of the
+   two sorted lists, then makes the current rows the previous ones. */
+static void put_chunk_diff(FILE *out)
+{
+    bool first = true;
+    fputc('[', out);
+    for (size_t i = 0, j = 0; j < ncur; j++) {
+        while (i < nprev && row_order(&prev_rows[i], &cur_rows[j]) < 0)
+            i++;
+        if (i < nprev && row_order(&prev_rows[i], &cur_rows[j]) == 0 && same_row(&prev_rows[i], &cur_rows[j]))
+            continue;
+        put_row(out, &cur_rows[j], &first);
+    }
+    fputs("],[", out);
+    first = true;
+    for (size_t i = 0, j = 0; i < nprev; i++) {
+        while (j < ncur && row_order(&cur_rows[j], &prev_rows[i]) < 0)
+            j++;
+        if (j < ncur && row_order(&cur_rows[j], &prev_rows[i]) == 0)
+            continue;
+        fprintf(out, "%s%d,%" PRIuPTR, first ? "" : ",", prev_rows[i].arena, prev_rows[i].addr);
+        first = false;
+    }
+    fputc(']', out);
+    struct row *t = prev_rows;
+    size_t tcap = prev_cap;
+    prev_rows = cur_rows, nprev = ncur, prev_cap = cur_cap;
+    cur_rows = t, cur_cap = tcap, ncur = 0;
+}
+
+/* ---- the arenas' own fields ------------------------------------------------------ */
+
+#define ARENA_FIELDS 8
+static uint64_t prev_arena[4096][ARENA_FIELDS];
+static int nprev_arenas;
+
+static void arena_fields(const struct heap_dump *d, int i, uint64_t f[ARENA_FIELDS])
+{
+    const struct arena_dump *a = &d->arenas[i];
+    uint64_t v[ARENA_FIELDS] = {a->address, a->is_main, a->top, a->top_size, a->system_mem,
+                                a->last_remainder, a->have_fastchunks, (uint64_t)a->nregions};
+    memcpy(f, v, sizeof v);
+}
+
+/* [[index, address, is_main, top, top_size, system_mem, last_remainder,
+   have_fastchunks, regions], ...] for the arenas that changed. */
+static void put_arena_diff(FILE *out, const struct heap_dump *d)
+{
+    bool first = true;
+    fputc('[', out);
+    for (int i = 0; i < d->narenas && i < 4096; i++) {
+        uint64_t f[ARENA_FIELDS];
+        arena_fields(d, i, f);
+        if (i < nprev_arenas && memcmp(f, prev_arena[i], sizeof f) == 0)
+            continue;
+        fprintf(out, "%s[%d", first ? "" : ",", i);
+        for (int k = 0; k < ARENA_FIELDS; k++)
+            fprintf(out, ",%" PRIu64, f[k]);
+        fputc(']', out);
+        memcpy(prev_arena[i], f, sizeof f);
+        first = false;
+    }
+    nprev_arenas = d->narenas;
+    fprintf(out, "],[%d,%" PRIu64 ",%" PRIuPTR "]", d->n_mmaps, (uint64_t)d->mmapped_mem, d->tcache.address);
+}
+
+/* One step: [changed chunks],[removed],[arenas],[mmaps, mmapped bytes, tcache]. */
+static void put_step(FILE *out, bool first)
+{
+    struct heap_dump d;
+    malloc_ensure_init(); /* the window may start before the first call */
+    if (!read_heap(&d, true)) {
+        fprintf(stderr, "arena-step: no memory to read the heap\n");
+        exit(1);
+    }
+    take_rows(&d);
+    fputs(first ? "\n[" : ",\n[", out);
+    put_chunk_diff(out);
+    fputc(',', out);
+    put_arena_diff(out, &d);
+    fputc(']', out);
+    release_heap_dump(&d);
+}
+
+/* ---- replaying ---------------------------------------------------------------------- */
+
+static void **id_ptr;
+static uint64_t id_cap;
+
+static void *ptr_of(uint64_t id)
+{
+    return id < id_cap ? id_ptr[id] : NULL;
+}
+
+static void set_ptr(uint64_t id, void *p)
+{
+    if (id >= id_cap) {
+        uint64_t cap = id_cap ? id_cap * 2 : 1024;
+        while (cap <= id)
+            cap *= 2;
+        void **n = realloc(id_ptr, cap * sizeof *n);
+        if (n == NULL) {
+            fprintf(stderr, "arena-step: out of memory\n");
+            exit(1);
+        }
+        memset(n + id_cap, 0, (cap - id_cap) * sizeof *n);
+        id_ptr = n, id_cap = cap;
+    }
+    id_ptr[id] = p;
+}
+
+/* Makes the call of record r on the prefixed build; returns what it returned. */
+static void *replay(const struct trace_record *r)
+{
+    void *old = ptr_of(r->old_id), *p = NULL;
+    switch (r->op) {
+    case TRACE_MALLOC: p = arenalloc_malloc(r->size); break;
+    case TRACE_FREE: arenalloc_free(old); break;
+    case TRACE_CALLOC: p = arenalloc_calloc(r->nmemb, r->size); break;
+    case TRACE_REALLOC: p = arenalloc_realloc(old, r->size); break;
+    case TRACE_MEMALIGN: p = arenalloc_memalign(r->alignment, r->size); break;
+    case TRACE_POSIX_MEMALIGN:
+        if (arenalloc_posix_memalign(&p, r->alignment, r->size) != 0)
+            p = NULL;
+        break;
+    case TRACE_ALIGNED_ALLOC: p = arenalloc_aligned_alloc(r->alignment, r->size); break;
+    case TRACE_VALLOC: p = arenalloc_valloc(r->size); break;
+    case TRACE_PVALLOC: p = arenalloc_pvalloc(r->size); break;
+    }
+    if (trace_record_ends_old(r) && !(r->op == TRACE_REALLOC && p == NULL && r->size != 0))
+        set_ptr(r->old_id, NULL);
+    if (r->new_id != 0) {
+        if (p == NULL) {
+            fprintf(stderr, "arena-step: %s: call %" PRIu64 " failed here but succeeded in the program\n", O.trace,
+                    r->index);
+            exit(1);
+        }
+        set_ptr(r->new_id, p);
+    }
+    return p;
+}
+
+/* A JSON string: the call's text and the lesson's words need only these escapes. */
+static void put_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fprintf(out, "\\%c", *s);
+        else if (*s == '\n')
+            fputs("\\n", out);
+        else if ((unsigned char)*s >= 0x20)
+            fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+static bool dump_wanted(uint64_t step)
+{
+    for (int i = 0; i < O.ndumps; i++)
+        if (O.dump_at[i] == step)
+            return true;
+    return false;
+}
+
+static void write_dump(uint64_t step)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/step-%" PRIu64 ".json", O.dump_dir, step);
+    FILE *f = fopen(path, "w");
+    if (f == NULL || arenalloc_dump(f, ARENALLOC_DUMP_ALL, ARENALLOC_DUMP_JSON) != 0 || fclose(f) != 0) {
+        fprintf(stderr, "arena-step: cannot write %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+}
+
+/* Replays the calls before the window silently, then the window's calls, each
+   followed by its step.  Returns the number of steps written. */
+static uint64_t replay_window(struct trace_reader *tr, FILE *out, FILE *calls)
+{
+    struct trace_record r;
+    uint64_t steps = 0;
+    int got;
+    bool first = true;
+
+    while ((got = trace_next(tr, &r)) == 1) {
+        for (int i = 0; i < L.n; i++)
+            if (L.starts[i] == r.index && L.tcache_count[i] >= 0)
+                arenalloc_set_tcache_count((size_t)L.tcache_count[i]);
+        if (r.index < O.from) {
+            replay(&r);
+            continue;
+        }
+        if (steps == O.count)
+            break;
+        if (steps == 0)
+            put_step(out, true); /* step 0: the whole heap the window starts on */
+        arenalloc_path_take();
+        void *p = replay(&r);
+        unsigned path = arenalloc_path_take();
+        char text[256];
+        trace_format_call(text, sizeof text, &r);
+        fprintf(calls, "%s\n[%" PRIu64 ",%" PRIu32 ",", first ? "" : ",", r.index, r.thread);
+        put_string(calls, text);
+        fprintf(calls, ",%" PRIuPTR ",%u,%" PRIu64 "]", (uintptr_t)p, path, r.new_id);
+        first = false;
+        put_step(out, false);
+        steps++;
+        if (dump_wanted(steps))
+            write_dump(steps);
+    }
+    if (got < 0)
+        exit(1);
+    return steps;
+}
+
+/* ---- the lesson file ------------------------------------------------------------------- */
+
+static void read_lesson(void)
+{
+    FILE *f = fopen(O.lessons, "r");
+    if (f == NULL) {
+        fprintf(stderr, "arena-step: %s: %s\n", O.lessons, strerror(errno));
+        exit(1);
+    }
+    char line[4096];
+    long n = 0;
+    bool found = false;
+    while (fgets(line, sizeof line, f) != NULL) {
+        n++;
+        unsigned long long first;
+        long tc;
+        int replayable;
+        char title[256], text[2048];
+        if (sscanf(line, "%llu\t%ld\t%d\t%255[^\t]\t%2047[^\n]", &first, &tc, &replayable, title, text) != 5) {
+            fprintf(stderr, "arena-step: %s: line %ld is not a lesson\n", O.lessons, n);
+            exit(1);
+        }
+        if (L.n < MAX_LESSONS) {
+            L.starts[L.n] = first;
+            L.tcache_count[L.n++] = tc;
+        }
+        if (found) {
+            L.end = first;
+            found = false;
+        }
+        if (n == O.lesson) {
+            if (!replayable) {
+                fprintf(stderr, "arena-step: %s: lesson %ld runs threads; its calls are not in the trace\n",
+                        O.lessons, n);
+                exit(1);
+            }
+            found = true;
+            L.first = first, L.end = UINT64_MAX;
+            snprintf(L.title, sizeof L.title, "%s", title);
+            /* The tour writes the text's line breaks as "\n", two characters. */
+            char *o = L.text;
+            for (const char *s = text; *s && o < L.text + sizeof L.text - 1; s++)
+                *o++ = s[0] == '\\' && s[1] == 'n' ? (s++, '\n') : *s;
+            *o = '\0';
+        }
+    }
+    fclose(f);
+    if (L.first == 0 && L.end == 0) {
+        fprintf(stderr, "arena-step: %s: no lesson %ld\n", O.lessons, O.lesson);
+        exit(1);
+    }
+    O.from = L.first;
+    O.count = L.end - L.first;
+}
+
+/* ---- the command line -------------------------------------------------------------------- */
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: arena-step [--from N] [--count M] [--max-steps K] [--lessons FILE --lesson S]\n"
+                    "                  [--dump-at I,J,... --dump-dir DIR] -o OUT.json TRACE\n");
+    return 2;
+}
+
+static bool number(const char *s, uint64_t *v)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || s[0] == '-')
+        return false;
+    *v = n;
+    return true;
+}
+
+static int parse(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        uint64_t n;
+        if (a[0] != '-') {
+            if (O.trace != NULL)
+                return usage();
+            O.trace = a;
+            continue;
+        }
+        if (v == NULL)
+            return usage();
+        i++;
+        if (strcmp(a, "-o") == 0)
+            O.out = v;
+        else if (strcmp(a, "--lessons") == 0)
+            O.lessons = v;
+        else if (strcmp(a, "--dump-dir") == 0)
+            O.dump_dir = v;
+        else if (strcmp(a, "--from") == 0 && number(v, &n))
+            O.from = n;
+        else if (strcmp(a, "--count") == 0 && number(v, &n))
+            O.count = n;
+        else if (strcmp(a, "--max-steps") == 0 && number(v, &n))
+            O.max_steps = n;
+        else if (strcmp(a, "--lesson") == 0 && number(v, &n) && n > 0)
+            O.lesson = (long)n;
+        else if (strcmp(a, "--dump-at") == 0) {
+            for (char *s = (char *)v, *tok; (tok = strtok(s, ",")) != NULL && O.ndumps < MAX_DUMPS; s = NULL)
+                if (!number(tok, &O.dump_at[O.ndumps++]))
+                    return usage();
+        } else
+            return usage();
+    }
+    if (O.trace == NULL || O.out == NULL || (O.lesson > 0) != (O.lessons != NULL) ||
+        (O.ndumps > 0) != (O.dump_dir != NULL))
+        return usage();
+    return 0;
+}
+
+/* Counts the records, so that a window too long is refused before any work. */
+static uint64_t count_records(const char *path)
+{
+    struct trace_reader tr;
+    struct trace_record r;
+    int got;
+    if (trace_open(&tr, path) != 0)
+        exit(1);
+    while ((got = trace_next(&tr, &r)) == 1)
+        ;
+    uint64_t n = tr.next_index;
+    trace_close(&tr);
+    if (got < 0)
+        exit(1);
+    return n;
+}
+
+static void check_window(uint64_t total)
+{
+    if (O.from >= total && total > 0) {
+        fprintf(stderr, "arena-step: %s: FROM=%" PRIu64 " is past the trace's last call (%" PRIu64 " calls)\n",
+                O.trace, O.from, total);
+        exit(1);
+    }
+    uint64_t left = total - O.from;
+    if (O.count > left)
+        O.count = left;
+    if (O.count == 0) {
+        fprintf(stderr, "arena-step: %s: COUNT=0: a page needs at least one call\n", O.trace);
+        exit(1);
+    }
+    if (O.count > O.max_steps) {
+        fprintf(stderr,
+                "arena-step: %s: %" PRIu64 " calls from call %" PRIu64 "; a page holds at most %" PRIu64
+                " steps: choose a window with FROM= and COUNT=\n",
+                O.trace, O.count, O.from, O.max_steps);
+        exit(1);
+    }
+    if (total == 0) {
+        fprintf(stderr, "arena-step: %s: the trace has no calls\n", O.trace);
+        exit(1);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    trace_progname = "arena-step";
+    if (parse(argc, argv) != 0)
+        return 2;
+    if (O.lessons != NULL)
+        read_lesson();
+    uint64_t total = count_records(O.trace);
+    check_window(total);
+
+    struct trace_reader tr;
+    if (trace_open(&tr, O.trace) != 0)
+        return 1;
+    char calls_path[4096], steps_path[4096];
+    snprintf(calls_path, sizeof calls_path, "%s.calls", O.out);
+    snprintf(steps_path, sizeof steps_path, "%s.steps", O.out);
+    FILE *calls = fopen(calls_path, "w+"), *steps = fopen(steps_path, "w+"), *out = fopen(O.out, "w");
+    if (calls == NULL || steps == NULL || out == NULL) {
+        fprintf(stderr, "arena-step: cannot write %s: %s\n", O.out, strerror(errno));
+        return 1;
+    }
+    uint64_t n = replay_window(&tr, steps, calls);
+
+    /* The header, then the two parts written side by side. */
+    const char *base = strrchr(O.trace, '/');
+    fputs("{\"version\": 1, \"trace\": ", out);
+    put_string(out, base ? base + 1 : O.trace);
+    fputs(", \"program\": ", out);
+    put_string(out, tr.program);
+    fprintf(out, ", \"threads\": %" PRIu32 ", \"from\": %" PRIu64 ", \"count\": %" PRIu64 ", \"total\": %" PRIu64,
+            tr.threads, O.from, n, total);
+    fprintf(out, ", \"release\": \"2.%d\", \"tcache_count\": %zu, \"steps_names\": [", arenalloc_get_release(),
+            (size_t)mp_.tcache_count);
+    for (int i = 0; arenalloc_path_step_name(i) != NULL; i++) {
+        fputs(i ? ", " : "", out);
+        put_string(out, arenalloc_path_step_name(i));
+    }
+    fputs("], \"lesson\": ", out);
+    if (O.lesson > 0) {
+        fputs("{\"number\": ", out);
+        fprintf(out, "%ld, \"title\": ", O.lesson);
+        put_string(out, L.title);
+        fputs(", \"text\": ", out);
+        put_string(out, L.text);
+        fputc('}', out);
+    } else {
+        fputs("null", out);
+    }
+    fputs(",\n\"calls\": [", out);
+    rewind(calls);
+    for (int c; (c = fgetc(calls)) != EOF;)
+        fputc(c, out);
+    fputs("],\n\"diffs\": [", out);
+    long end = ftell(steps);
+    rewind(steps);
+    for (long i = 0; i < end; i++)
+        fputc(fgetc(steps), out);
+    fputs("]}\n", out);
+    trace_close(&tr);
+    fclose(calls), fclose(steps);
+    remove(calls_path), remove(steps_path);
+    if (fclose(out) != 0) {
+        fprintf(stderr, "arena-step: cannot write %s: %s\n", O.out, strerror(errno));
+        return 1;
+    }
+    return 0;
+}
