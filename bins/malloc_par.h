@@ -54,6 +54,11 @@ struct malloc_par {
     size_t tcache_unsorted_limit;
 };
 
-extern struct malloc_par mp_;
+/* Static in arena/main_arena.c, as glibc's (bins/static_symbols.h). */
+#ifdef DEFINES_mp_
+STATIC_SYMBOL struct malloc_par mp_;
+#else
+extern struct malloc_par mp_ STATIC_SYMBOL_NAME(mp_);
+#endif
 
 #endif /* ARENALLOC_BINS_MALLOC_PAR_H */

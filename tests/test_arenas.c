@@ -410,7 +410,7 @@ END_TEST
 /* ARENALLOC_ARENA_POLICY=per-thread, read at start-up, selects the same policy. */
 START_TEST(test_policy_from_environment)
 {
-    ck_assert_msg(!atomic_load(&malloc_initialized), "the allocator was used before this test (CK_FORK=no?)");
+    ck_assert_msg(!atomic_load(&__malloc_initialized), "the allocator was used before this test (CK_FORK=no?)");
     ck_assert_int_eq(setenv("ARENALLOC_ARENA_POLICY", "per-thread", 1), 0);
     arenalloc_free(arenalloc_malloc(1));
     ck_assert_int_eq(arena_policy, ARENA_POLICY_PER_THREAD);
@@ -474,7 +474,7 @@ END_TEST
 /* Sets MALLOC_ARENA_MAX before the allocator's first call, which reads it. */
 static void env_arena_max(const char *value, size_t cap)
 {
-    ck_assert_msg(!atomic_load(&malloc_initialized), "the allocator was used before this test (CK_FORK=no?)");
+    ck_assert_msg(!atomic_load(&__malloc_initialized), "the allocator was used before this test (CK_FORK=no?)");
     ck_assert_int_eq(setenv("MALLOC_ARENA_MAX", value, 1), 0);
     arenalloc_free(arenalloc_malloc(1));
     ck_assert_uint_eq(mp_.arena_max, cap);
@@ -492,7 +492,7 @@ END_TEST
 /* MALLOC_ARENA_TEST in the environment at start-up sets mp_.arena_test. */
 START_TEST(test_env_arena_test)
 {
-    ck_assert_msg(!atomic_load(&malloc_initialized), "the allocator was used before this test (CK_FORK=no?)");
+    ck_assert_msg(!atomic_load(&__malloc_initialized), "the allocator was used before this test (CK_FORK=no?)");
     ck_assert_int_eq(setenv("MALLOC_ARENA_TEST", "3", 1), 0);
     arenalloc_free(arenalloc_malloc(1));
     ck_assert_uint_eq(mp_.arena_test, 3);
@@ -613,7 +613,7 @@ static void *one_block_thread(void *arg)
    exit like any other: its per-thread cache structure is freed. */
 START_TEST(test_initialising_thread_exit_frees_tcache)
 {
-    ck_assert_msg(!atomic_load(&malloc_initialized), "the allocator was used before this test (CK_FORK=no?)");
+    ck_assert_msg(!atomic_load(&__malloc_initialized), "the allocator was used before this test (CK_FORK=no?)");
     pthread_t t;
     start_thread(&t, one_block_thread, NULL);
     join_thread(t);

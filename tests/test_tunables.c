@@ -43,7 +43,7 @@ static size_t page(void) { return os_page_size(); }
    environment test. */
 static void assert_fresh(void)
 {
-    ck_assert_msg(!atomic_load(&malloc_initialized),
+    ck_assert_msg(!atomic_load(&__malloc_initialized),
                   "the allocator ran before this test; environment tests need Check's fork mode");
 }
 
@@ -66,7 +66,7 @@ static void fresh_setenv(const char *name, const char *value)
 static void start(void)
 {
     arenalloc_free(arenalloc_malloc(1));
-    ck_assert(atomic_load(&malloc_initialized));
+    ck_assert(atomic_load(&__malloc_initialized));
 }
 
 static INTERNAL_SIZE_T max_fast_for(size_t mxfast)
