@@ -40,7 +40,7 @@ static inline size_t heap_max_size(void) { return heap_max_bytes; }
 #define MMAP_AS_MORECORE_SIZE (1024 * 1024)
 
 /* The process-wide parameters, glibc's struct malloc_par field for field (the
-   fields for huge pages and the per-thread cache are kept for that layout). */
+   fields for huge pages are kept for that layout). */
 struct malloc_par {
     unsigned long trim_threshold;   /* M_TRIM_THRESHOLD */
     INTERNAL_SIZE_T top_pad;        /* M_TOP_PAD */
@@ -57,9 +57,9 @@ struct malloc_par {
     INTERNAL_SIZE_T mmapped_mem;    /* bytes in mapped chunks now */
     INTERNAL_SIZE_T max_mmapped_mem;/* highest mmapped_mem so far */
     char *sbrk_base;                /* where main_arena's brk heap starts */
-    size_t tcache_bins;             /* (per-thread cache, not yet built) */
-    size_t tcache_max_bytes;
-    size_t tcache_count;
+    size_t tcache_bins;             /* cache bins in use (64); pwndbg reads it to see a cache */
+    size_t tcache_max_bytes;        /* largest cached request (1032) */
+    size_t tcache_count;            /* entries per bin (glibc.malloc.tcache_count) */
     size_t tcache_unsorted_limit;
 };
 
