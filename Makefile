@@ -226,7 +226,7 @@ PCDIR   := $(LIBDIR)/pkgconfig
 INSTALLED := $(BINDIR)/arena-trace $(BINDIR)/arena-replay $(BINDIR)/arena-synth $(BINDIR)/arena-record \
              $(BINDIR)/heapviz $(LIBDIR)/libarenalloc.so $(LIBDIR)/libarenalloc-prefixed.a \
              $(LIBDIR)/libarenalloc-prefixed.so $(LIBDIR)/arenalloc/libarenalloc-record.so \
-             $(INCDIR)/arenalloc.h $(DATADIR)/gdb/arenalloc.py $(DATADIR)/gdb/gdbinit \
+             $(INCDIR)/arenalloc.h $(DATADIR)/gdb/arenalloc.py $(DATADIR)/gdb/stepping.gdb $(DATADIR)/gdb/gdbinit \
              $(DATADIR)/dump.schema.json $(PCDIR)/arenalloc.pc
 
 .PHONY: install uninstall install-check
@@ -243,7 +243,7 @@ install: all tools
 	install -m 644 $(BUILD)/libarenalloc-prefixed.a $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(BUILD)/tools/libarenalloc-record.so $(DESTDIR)$(LIBDIR)/arenalloc/
 	install -m 644 include/arenalloc.h $(DESTDIR)$(INCDIR)/
-	install -m 644 tools/gdb/arenalloc.py tools/dump.schema.json $(DESTDIR)$(DATADIR)/gdb/
+	install -m 644 tools/gdb/arenalloc.py tools/gdb/stepping.gdb tools/dump.schema.json $(DESTDIR)$(DATADIR)/gdb/
 	mv $(DESTDIR)$(DATADIR)/gdb/dump.schema.json $(DESTDIR)$(DATADIR)/
 	sed 's|^source tools/gdb/arenalloc.py|source $(DATADIR)/gdb/arenalloc.py|' tools/gdb/gdbinit \
 	    >$(DESTDIR)$(DATADIR)/gdb/gdbinit

@@ -43,6 +43,7 @@
 
 #include <errno.h>
 
+#define DEFINES_thread_arena /* bins/static_symbols.h */
 #include "include/arenalloc.h"
 
 #include "arena/arena.h"
@@ -53,7 +54,8 @@
 #include "bins/malloc_par.h"
 #include "stomp/stomp.h"
 
-OS_THREAD_LOCAL mstate thread_arena;
+STATIC_SYMBOL OS_THREAD_LOCAL mstate thread_arena;
+STATIC_SYMBOL_TLS_ALIAS(thread_arena);
 enum arena_policy arena_policy = ARENA_POLICY_TRYLOCK;
 
 static os_lock_t list_lock = OS_LOCK_INITIALIZER;

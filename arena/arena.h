@@ -16,8 +16,13 @@
 
 /* ---- which arena, and locking it ---------------------------------------------- */
 
-/* The arena this thread last used; NULL before its first call. */
-extern OS_THREAD_LOCAL mstate thread_arena;
+/* The arena this thread last used; NULL before its first call.  Static in
+   arena/arena.c, as glibc's (bins/static_symbols.h). */
+#ifdef DEFINES_thread_arena
+STATIC_SYMBOL OS_THREAD_LOCAL mstate thread_arena;
+#else
+extern OS_THREAD_LOCAL mstate thread_arena STATIC_SYMBOL_NAME(thread_arena);
+#endif
 
 /* How a thread picks its arena (arenalloc_set_arena_policy). */
 enum arena_policy {

@@ -4,34 +4,63 @@
  */
 #include "arena/heap.h"
 
+#include <errno.h>
+#include <stdatomic.h>
+
+#include "arena/main_arena.h"
+#include "include/arenalloc.h"
 #include "bins/malloc_par.h"
 #include "bins/bins.h"
 #include "bins/top.h"
 #include "syscall/os.h"
 
+size_t heap_max_bytes = HEAP_MAX_SIZE_DEFAULT;
+
+/* Set by the first new_heap: from then on the size may not change, since
+   free() finds a heap by masking with it. */
+static atomic_bool heap_made;
+
+int set_heap_max_size(size_t bytes)
+{
+    if (bytes < HEAP_MAX_SIZE_DEFAULT || bytes > HEAP_MAX_SIZE_GLIBC_64 || (bytes & (bytes - 1)) != 0)
+        return EINVAL;
+    if (atomic_load(&heap_made))
+        return bytes == heap_max_bytes ? 0 : EBUSY;
+    heap_max_bytes = bytes;
+    return 0;
+}
+
+int arenalloc_set_heap_max_size(size_t bytes)
+{
+    malloc_ensure_init(); /* ARENALLOC_HEAP_MAX_SIZE first, so the call wins */
+    return set_heap_max_size(bytes);
+}
+
 heap_info *new_heap(size_t size, size_t top_pad)
 {
     size_t pagesize = os_page_size();
+    size_t max = heap_max_size();
 
     if (size + top_pad < HEAP_MIN_SIZE)
         size = HEAP_MIN_SIZE;
-    else if (size + top_pad <= HEAP_MAX_SIZE)
+    else if (size + top_pad <= max)
         size += top_pad;
-    else if (size > HEAP_MAX_SIZE)
+    else if (size > max)
         return NULL;
     else
-        size = HEAP_MAX_SIZE; /* the pad is a wish, the size a need */
+        size = max; /* the pad is a wish, the size a need */
     size = align_up(size, pagesize);
 
-    /* The whole 1 MiB is reserved, so the heap can grow in place; only `size`
-       of it costs memory. */
-    char *p = os_reserve_aligned(HEAP_MAX_SIZE, HEAP_MAX_SIZE);
+    /* The whole heap is reserved, so it can grow in place; only `size` of it
+       costs memory. */
+    char *p = os_reserve_aligned(max, max);
     if (p == NULL)
         return NULL;
     if (!os_commit(p, size)) {
-        os_release(p, HEAP_MAX_SIZE);
+        os_release(p, max);
         return NULL;
     }
+    atomic_store(&heap_made, true);
     heap_info *h = (heap_info *)p;
     h->size = size;
     h->mprotect_size = size;
@@ -42,7 +71,7 @@ heap_info *new_heap(size_t size, size_t top_pad)
 int grow_heap(heap_info *h, long diff)
 {
     size_t new_size = h->size + align_up((size_t)diff, h->pagesize);
-    if (new_size > HEAP_MAX_SIZE)
+    if (new_size > heap_max_size())
         return -1;
     if (new_size > h->mprotect_size) {
         if (!os_commit((char *)h + h->mprotect_size, new_size - h->mprotect_size))
@@ -83,11 +112,11 @@ static bool delete_top_heap(mstate ar_ptr, heap_info **heapp, size_t pad)
         new_size += prev_size(p);
 
     /* Keep the heap if the previous one could not hold pad + a page more. */
-    if (new_size + (HEAP_MAX_SIZE - prev_heap->size) < pad + MINSIZE + heap->pagesize)
+    if (new_size + (heap_max_size() - prev_heap->size) < pad + MINSIZE + heap->pagesize)
         return false;
 
     ar_ptr->system_mem -= heap->size;
-    os_release(heap, HEAP_MAX_SIZE);
+    os_release(heap, heap_max_size());
     if (!prev_inuse(p)) { /* the old top's free neighbour joins it */
         p = prev_chunk(p);
         unlink_chunk(ar_ptr, p);

@@ -7,6 +7,10 @@
  * registers the fork and thread-exit hooks of arena.c.
  */
 
+/* The owner of three of the static symbols (bins/static_symbols.h). */
+#define DEFINES_main_arena
+#define DEFINES_mp_
+#define DEFINES___malloc_initialized
 #include "arena/main_arena.h"
 
 #include "arena/arena.h"
@@ -15,10 +19,12 @@
 #include "bins/int_malloc.h"
 #include "bins/malloc_par.h"
 
-/* glibc's names, so a debugger's `p main_arena` and `p mp_` work as they do there. */
-struct malloc_state main_arena = {.mutex = OS_LOCK_INITIALIZER, .next = &main_arena, .attached_threads = 1};
+/* glibc's names, so a debugger's `p main_arena` and `p mp_` work as they do
+   there; static as glibc's, with their hidden aliases for the other files. */
+STATIC_SYMBOL struct malloc_state main_arena = {.mutex = OS_LOCK_INITIALIZER, .next = &main_arena, .attached_threads = 1};
+STATIC_SYMBOL_ALIAS(main_arena);
 
-struct malloc_par mp_ = {
+STATIC_SYMBOL struct malloc_par mp_ = {
     .top_pad = DEFAULT_TOP_PAD,
     .n_mmaps_max = DEFAULT_MMAP_MAX,
     .mmap_threshold = DEFAULT_MMAP_THRESHOLD,
@@ -29,8 +35,10 @@ struct malloc_par mp_ = {
     .tcache_max_bytes = MAX_TCACHE_SIZE,
     .tcache_unsorted_limit = 0, /* no limit */
 };
+STATIC_SYMBOL_ALIAS(mp_);
 
-atomic_bool malloc_initialized;
+STATIC_SYMBOL atomic_bool __malloc_initialized;
+STATIC_SYMBOL_ALIAS(__malloc_initialized);
 
 char *main_segments[MAX_MAIN_SEGMENTS];
 int main_nsegments;
@@ -41,12 +49,12 @@ void ptmalloc_init(void)
     bool first = false;
 
     os_lock(&init_lock);
-    if (!atomic_load_explicit(&malloc_initialized, memory_order_relaxed)) {
+    if (!atomic_load_explicit(&__malloc_initialized, memory_order_relaxed)) {
         tcache_key_initialize();
         malloc_init_state(&main_arena);
         thread_arena = &main_arena; /* the initialising thread is already attached */
         read_tunables();
-        atomic_store_explicit(&malloc_initialized, true, memory_order_release);
+        atomic_store_explicit(&__malloc_initialized, true, memory_order_release);
         first = true;
     }
     os_unlock(&init_lock);

@@ -15,7 +15,13 @@
 
 /* ---- start-up ---------------------------------------------------------------- */
 
-extern atomic_bool malloc_initialized;
+/* True once ptmalloc_init is done.  glibc's name, static as glibc's
+   (bins/static_symbols.h): debuggers read it to know the heap is set up. */
+#ifdef DEFINES___malloc_initialized
+STATIC_SYMBOL atomic_bool __malloc_initialized;
+#else
+extern atomic_bool __malloc_initialized STATIC_SYMBOL_NAME(__malloc_initialized);
+#endif
 
 /* Sets up main_arena, reads the settings, registers the fork and thread-exit
    hooks.  Runs once, whichever thread calls first. */
@@ -24,7 +30,7 @@ void ptmalloc_init(void);
 /* Every public entry point starts with this. */
 static inline void malloc_ensure_init(void)
 {
-    if (!atomic_load_explicit(&malloc_initialized, memory_order_acquire))
+    if (!atomic_load_explicit(&__malloc_initialized, memory_order_acquire))
         ptmalloc_init();
 }
 

@@ -3,6 +3,7 @@
  * birth and death, and the settings (bins/tcache.h says what the cache is; the
  * fast paths are inline there and in _int_malloc/_int_free).
  */
+#define DEFINES_tcache /* bins/static_symbols.h */
 #include "arena/tcache_thread.h"
 
 #include <string.h>
@@ -14,7 +15,8 @@
 #include "include/arenalloc.h"
 
 /* Declared in bins/tcache.h, with the cache. */
-OS_THREAD_LOCAL tcache_perthread_struct *tcache;
+STATIC_SYMBOL OS_THREAD_LOCAL tcache_perthread_struct *tcache;
+STATIC_SYMBOL_TLS_ALIAS(tcache);
 OS_THREAD_LOCAL bool tcache_shutting_down;
 uintptr_t tcache_key;
 

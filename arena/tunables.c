@@ -24,12 +24,15 @@
  *   ARENALLOC_RELEASE=2.23 ... 2.36              behave as that glibc release
  *                                                (checks.h); ARENALLOC_CHECKS is
  *                                                its older name (RELEASE wins)
+ *   ARENALLOC_HEAP_MAX_SIZE=1M|64M|BYTES         a thread arena's heap size and
+ *                                                alignment (heap.h; 64M: glibc's)
  */
 #include "arena/tunables.h"
 
 #include <string.h>
 
 #include "arena/arena.h"
+#include "arena/heap.h"
 #include "include/arenalloc.h" /* the M_* constants: <malloc.h>'s, or its own on Windows */
 
 #include "arena/tcache_thread.h"
@@ -170,6 +173,16 @@ void read_tunables(void)
         arena_policy = ARENA_POLICY_PER_THREAD;
     read_release("ARENALLOC_CHECKS");
     read_release("ARENALLOC_RELEASE");
+    const char *heap = os_getenv("ARENALLOC_HEAP_MAX_SIZE");
+    if (heap != NULL) {
+        size_t len = strlen(heap), unit = 1, bytes;
+        if (len > 0 && heap[len - 1] == 'M') {
+            unit = 1024 * 1024;
+            len--;
+        }
+        if (parse_size(heap, heap + len, &bytes) && bytes <= SIZE_MAX / unit)
+            set_heap_max_size(bytes * unit); /* a size it refuses leaves the default */
+    }
     const char *fill = os_getenv("ARENALLOC_FILL");
     if (fill != NULL && strcmp(fill, "1") == 0)
         fill_patterns = true;

@@ -2,13 +2,15 @@
  * bins.c - setting up an arena's bins, and the two list operations every path of
  * malloc and free shares: unlink_chunk and unsorted_push (see bins.h).
  */
+#define DEFINES_global_max_fast /* bins/static_symbols.h */
 #include "bins/bins.h"
 
 #include "bins/checks.h"
 #include "bins/fastbins.h"
 #include "bins/malloc_printerr.h"
 
-INTERNAL_SIZE_T global_max_fast;
+STATIC_SYMBOL INTERNAL_SIZE_T global_max_fast;
+STATIC_SYMBOL_ALIAS(global_max_fast);
 int glibc_release = RELEASE_DEFAULT;
 
 void malloc_init_state(mstate av)

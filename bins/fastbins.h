@@ -21,8 +21,13 @@
 #include "bins/checks.h"
 #include "bins/malloc_state.h"
 
-/* The largest chunk size that goes to a fastbin (M_MXFAST, rounded to a chunk). */
-extern INTERNAL_SIZE_T global_max_fast;
+/* The largest chunk size that goes to a fastbin (M_MXFAST, rounded to a chunk).
+   Static in bins/bins.c, as glibc's (bins/static_symbols.h). */
+#ifdef DEFINES_global_max_fast
+STATIC_SYMBOL INTERNAL_SIZE_T global_max_fast;
+#else
+extern INTERNAL_SIZE_T global_max_fast STATIC_SYMBOL_NAME(global_max_fast);
+#endif
 
 static inline INTERNAL_SIZE_T get_max_fast(void) { return global_max_fast; }
 

@@ -7,23 +7,32 @@
  * The struct sits in bins/, below arena/, because both read it: arena/ for the
  * thresholds and arena limits, bins/ for the per-thread cache's limits, which
  * _int_malloc and _int_free consult as they fill the cache.
- * The mmap threshold's upper bound follows from HEAP_MAX_SIZE: a request that
- * could not fit in one heap must be mapped on its own.
+ * The mmap threshold's upper bound follows from the heap size (heap_max_size):
+ * a request that could not fit in one heap must be mapped on its own.
  */
 #ifndef ARENALLOC_BINS_MALLOC_PAR_H
 #define ARENALLOC_BINS_MALLOC_PAR_H
 
 #include "bins/malloc_state.h"
 
-/* The size and alignment of a thread arena's heap (1 MiB; glibc's 64-bit value
-   is 64 MiB, its 32-bit value this one). */
-#define HEAP_MAX_SIZE (1024 * 1024)
+/* The size and alignment of a thread arena's heap: 1 MiB by default (glibc's
+   32-bit value, the design's and the lecture's mask), or glibc's 64-bit value,
+   64 MiB, by ARENALLOC_HEAP_MAX_SIZE=64M or arenalloc_set_heap_max_size before
+   the first heap is made (gef and pwndbg assume 64 MiB).  The value is read from
+   heap_max_bytes alone (defined in arena/heap.c): heap_for_ptr's mask, the
+   mmap threshold's bound, the dump and the gdb commands all take it from there. */
+#define HEAP_MAX_SIZE_DEFAULT (1024 * 1024)
+#define HEAP_MAX_SIZE_GLIBC_64 (64 * 1024 * 1024) /* 2 * glibc's 64-bit DEFAULT_MMAP_THRESHOLD_MAX */
+extern size_t heap_max_bytes;
+
+/* glibc 2.36's name for the heap size in force (there it can follow huge pages). */
+static inline size_t heap_max_size(void) { return heap_max_bytes; }
 
 /* Defaults of the tunables, glibc's values. */
 #define DEFAULT_TOP_PAD            (128 * 1024) /* extra asked of brk each time */
 #define DEFAULT_TRIM_THRESHOLD     (128 * 1024) /* top larger than this: trim */
 #define DEFAULT_MMAP_THRESHOLD     (128 * 1024) /* requests this large: mmap */
-#define DEFAULT_MMAP_THRESHOLD_MAX (HEAP_MAX_SIZE / 2) /* the dynamic threshold's cap */
+#define DEFAULT_MMAP_THRESHOLD_MAX (heap_max_size() / 2) /* the dynamic threshold's cap */
 #define DEFAULT_MMAP_MAX           65536        /* at most this many mapped chunks */
 #define DEFAULT_ARENA_TEST         8            /* arenas before the cap is computed */
 
@@ -31,7 +40,7 @@
 #define MMAP_AS_MORECORE_SIZE (1024 * 1024)
 
 /* The process-wide parameters, glibc's struct malloc_par field for field (the
-   fields for huge pages and the per-thread cache are kept for that layout). */
+   fields for huge pages are kept for that layout). */
 struct malloc_par {
     unsigned long trim_threshold;   /* M_TRIM_THRESHOLD */
     INTERNAL_SIZE_T top_pad;        /* M_TOP_PAD */
@@ -48,12 +57,17 @@ struct malloc_par {
     INTERNAL_SIZE_T mmapped_mem;    /* bytes in mapped chunks now */
     INTERNAL_SIZE_T max_mmapped_mem;/* highest mmapped_mem so far */
     char *sbrk_base;                /* where main_arena's brk heap starts */
-    size_t tcache_bins;             /* (per-thread cache, not yet built) */
-    size_t tcache_max_bytes;
-    size_t tcache_count;
+    size_t tcache_bins;             /* cache bins in use (64); pwndbg reads it to see a cache */
+    size_t tcache_max_bytes;        /* largest cached request (1032) */
+    size_t tcache_count;            /* entries per bin (glibc.malloc.tcache_count) */
     size_t tcache_unsorted_limit;
 };
 
-extern struct malloc_par mp_;
+/* Static in arena/main_arena.c, as glibc's (bins/static_symbols.h). */
+#ifdef DEFINES_mp_
+STATIC_SYMBOL struct malloc_par mp_;
+#else
+extern struct malloc_par mp_ STATIC_SYMBOL_NAME(mp_);
+#endif
 
 #endif /* ARENALLOC_BINS_MALLOC_PAR_H */

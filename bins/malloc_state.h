@@ -28,6 +28,7 @@
 
 #include "bins/bin_index.h"
 #include "bins/chunk.h"
+#include "bins/static_symbols.h"
 #include "syscall/os.h"
 
 typedef struct malloc_chunk *mbinptr;    /* a bin header, seen as a chunk */
@@ -69,9 +70,14 @@ struct malloc_state {
 
 typedef struct malloc_state *mstate;
 
-/* The arena that owns the brk heap.  Defined in arena/; bins/ needs its address
-   only to tell main_arena's chunks (NON_MAIN_ARENA clear) from the others. */
-extern struct malloc_state main_arena;
+/* The arena that owns the brk heap.  Defined in arena/main_arena.c, static as
+   glibc's (bins/static_symbols.h); bins/ needs its address only to tell
+   main_arena's chunks (NON_MAIN_ARENA clear) from the others. */
+#ifdef DEFINES_main_arena
+STATIC_SYMBOL struct malloc_state main_arena;
+#else
+extern struct malloc_state main_arena STATIC_SYMBOL_NAME(main_arena);
+#endif
 
 /* ---- bins as lists ----------------------------------------------------------- */
 

@@ -98,8 +98,13 @@ typedef struct tcache_perthread_struct {
     tcache_entry *entries[TCACHE_MAX_BINS];  /* the most recently cached chunk per bin */
 } tcache_perthread_struct;
 
-/* The calling thread's cache: NULL before its first call, or after its exit began. */
-extern OS_THREAD_LOCAL tcache_perthread_struct *tcache;
+/* The calling thread's cache: NULL before its first call, or after its exit
+   began.  Static in arena/tcache_thread.c, as glibc's (bins/static_symbols.h). */
+#ifdef DEFINES_tcache
+STATIC_SYMBOL OS_THREAD_LOCAL tcache_perthread_struct *tcache;
+#else
+extern OS_THREAD_LOCAL tcache_perthread_struct *tcache STATIC_SYMBOL_NAME(tcache);
+#endif
 
 /* One random value for the process, chosen at start-up: a cached chunk's key.
    Random, so a program's own data (or an attacker who cannot read memory) does

@@ -118,7 +118,7 @@ static void put_regions(FILE *out, const struct arena_dump *a)
         const struct heap_region *r = &a->regions[i];
         fprintf(out, "%s{\"first_chunk\": \"0x%" PRIxPTR "\"", i > 0 ? ", " : "", (uintptr_t)r->first);
         if (!a->is_main)
-            put_addr(out, "heap", (uintptr_t)r->first & ~((uintptr_t)HEAP_MAX_SIZE - 1));
+            put_addr(out, "heap", (uintptr_t)heap_for_ptr(r->first));
         if (r->end != NULL)
             put_addr(out, "end", (uintptr_t)r->end);
         fputc('}', out);

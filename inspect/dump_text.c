@@ -66,7 +66,7 @@ static void print_arena(FILE *out, const struct arena_dump *a)
     for (int i = 0; i < a->nregions; i++) {
         uintptr_t start = (uintptr_t)a->regions[i].first;
         if (!a->is_main)
-            start &= ~((uintptr_t)HEAP_MAX_SIZE - 1);
+            start = (uintptr_t)heap_for_ptr((void *)start);
         fprintf(out, " 0x%" PRIxPTR, start);
     }
     if (a->nregions == 0)

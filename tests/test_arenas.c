@@ -89,7 +89,7 @@ static bool in_ring(mstate av)
 static bool arena_heap_aligned(mstate av)
 {
     heap_info *first = (heap_info *)av - 1;
-    return ((uintptr_t)first & (HEAP_MAX_SIZE - 1)) == 0 && heap_for_ptr(av) == first && first->ar_ptr == av;
+    return ((uintptr_t)first & (heap_max_size() - 1)) == 0 && heap_for_ptr(av) == first && first->ar_ptr == av;
 }
 
 static size_t rss_bytes(void)
@@ -249,7 +249,7 @@ static void check_ring(void)
         for (heap_info *h = heap_for_ptr(a->top); h != NULL; h = h->prev) {
             ck_assert_msg(h->ar_ptr == a, "heap %p of arena %p names arena %p", (void *)h, (void *)a,
                           (void *)h->ar_ptr);
-            ck_assert_uint_le(h->size, HEAP_MAX_SIZE);
+            ck_assert_uint_le(h->size, heap_max_size());
         }
         os_unlock(&a->mutex);
     }
@@ -410,7 +410,7 @@ END_TEST
 /* ARENALLOC_ARENA_POLICY=per-thread, read at start-up, selects the same policy. */
 START_TEST(test_policy_from_environment)
 {
-    ck_assert_msg(!atomic_load(&malloc_initialized), "the allocator was used before this test (CK_FORK=no?)");
+    ck_assert_msg(!atomic_load(&__malloc_initialized), "the allocator was used before this test (CK_FORK=no?)");
     ck_assert_int_eq(setenv("ARENALLOC_ARENA_POLICY", "per-thread", 1), 0);
     arenalloc_free(arenalloc_malloc(1));
     ck_assert_int_eq(arena_policy, ARENA_POLICY_PER_THREAD);
@@ -474,7 +474,7 @@ END_TEST
 /* Sets MALLOC_ARENA_MAX before the allocator's first call, which reads it. */
 static void env_arena_max(const char *value, size_t cap)
 {
-    ck_assert_msg(!atomic_load(&malloc_initialized), "the allocator was used before this test (CK_FORK=no?)");
+    ck_assert_msg(!atomic_load(&__malloc_initialized), "the allocator was used before this test (CK_FORK=no?)");
     ck_assert_int_eq(setenv("MALLOC_ARENA_MAX", value, 1), 0);
     arenalloc_free(arenalloc_malloc(1));
     ck_assert_uint_eq(mp_.arena_max, cap);
@@ -492,7 +492,7 @@ END_TEST
 /* MALLOC_ARENA_TEST in the environment at start-up sets mp_.arena_test. */
 START_TEST(test_env_arena_test)
 {
-    ck_assert_msg(!atomic_load(&malloc_initialized), "the allocator was used before this test (CK_FORK=no?)");
+    ck_assert_msg(!atomic_load(&__malloc_initialized), "the allocator was used before this test (CK_FORK=no?)");
     ck_assert_int_eq(setenv("MALLOC_ARENA_TEST", "3", 1), 0);
     arenalloc_free(arenalloc_malloc(1));
     ck_assert_uint_eq(mp_.arena_test, 3);
@@ -613,7 +613,7 @@ static void *one_block_thread(void *arg)
    exit like any other: its per-thread cache structure is freed. */
 START_TEST(test_initialising_thread_exit_frees_tcache)
 {
-    ck_assert_msg(!atomic_load(&malloc_initialized), "the allocator was used before this test (CK_FORK=no?)");
+    ck_assert_msg(!atomic_load(&__malloc_initialized), "the allocator was used before this test (CK_FORK=no?)");
     pthread_t t;
     start_thread(&t, one_block_thread, NULL);
     join_thread(t);
@@ -709,9 +709,9 @@ START_TEST(test_heap_growth_and_trim)
     heap_info *heaps[16];
     int n = 0;
     for (heap_info *h = heap_for_ptr(av->top); h != NULL && n < 16; h = h->prev) {
-        ck_assert_msg(((uintptr_t)h & (HEAP_MAX_SIZE - 1)) == 0, "heap %p not 1 MiB aligned", (void *)h);
+        ck_assert_msg(((uintptr_t)h & (heap_max_size() - 1)) == 0, "heap %p not 1 MiB aligned", (void *)h);
         ck_assert_ptr_eq(h->ar_ptr, av);
-        ck_assert_uint_le(h->size, HEAP_MAX_SIZE);
+        ck_assert_uint_le(h->size, heap_max_size());
         heaps[n++] = h;
     }
     ck_assert_int_ge(n, 3);
@@ -1109,6 +1109,59 @@ START_TEST(test_cross_thread_frees_do_not_move_threads)
 }
 END_TEST
 
+/* The heap size as a setting: 1 MiB by default; glibc's 64 MiB before the first
+   heap, after which thread arenas' heaps are 64 MiB aligned, free() finds them
+   with the 64 MiB mask, and the dynamic mmap threshold may rise to 32 MiB. */
+START_TEST(test_heap_size_64_mib)
+{
+    const size_t mib = 1024 * 1024;
+    ck_assert_uint_eq(heap_max_size(), 1 * mib);
+    ck_assert_uint_eq(DEFAULT_MMAP_THRESHOLD_MAX, mib / 2);
+    ck_assert_int_eq(arenalloc_set_heap_max_size(64 * mib), 0);
+    ck_assert_uint_eq(heap_max_size(), 64 * mib);
+    ck_assert_uint_eq(DEFAULT_MMAP_THRESHOLD_MAX, 32 * mib);
+
+    ck_assert_int_eq(arenalloc_set_arena_policy(ARENALLOC_POLICY_PER_THREAD), 0);
+    struct first_call fc[2];
+    run_first_calls(fc, 2);
+    for (int i = 0; i < 2; i++) {
+        heap_info *first = (heap_info *)fc[i].arena - 1;
+        ck_assert_msg(((uintptr_t)first & (64 * mib - 1)) == 0, "heap %p not 64 MiB aligned", (void *)first);
+        ck_assert(arena_heap_aligned(fc[i].arena));
+        ck_assert_ptr_eq(fc[i].chunk_arena, fc[i].arena);
+        ck_assert(!fc[i].main_bit);
+    }
+    ck_assert_ptr_null(arenalloc_check_heap());
+
+    /* Heaps exist: another size is refused, the same one is not a change. */
+    ck_assert_int_eq(arenalloc_set_heap_max_size(1 * mib), EBUSY);
+    ck_assert_int_eq(arenalloc_set_heap_max_size(64 * mib), 0);
+    ck_assert_uint_eq(heap_max_size(), 64 * mib);
+
+    /* The dynamic threshold follows: a freed 20 MiB mapped chunk raises it (it
+       stops at 512 KiB with 1 MiB heaps), a freed 40 MiB one does not. */
+    char *big = arenalloc_malloc(40 * mib), *mid = arenalloc_malloc(20 * mib);
+    ck_assert(big != NULL && mid != NULL && is_mmapped(big) && is_mmapped(mid));
+    size_t mid_size = chunksize(mem2chunk(mid));
+    arenalloc_free(big);
+    ck_assert_uint_eq(mp_.mmap_threshold, DEFAULT_MMAP_THRESHOLD);
+    arenalloc_free(mid);
+    ck_assert_uint_eq(mp_.mmap_threshold, mid_size);
+}
+END_TEST
+
+/* Only powers of two from 1 MiB to 64 MiB are heap sizes; a refused one changes nothing. */
+START_TEST(test_heap_size_refused)
+{
+    const size_t sizes[] = {0, 512 * 1024, 3 * 1024 * 1024, 128 * 1024 * 1024, SIZE_MAX};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        ck_assert_int_eq(arenalloc_set_heap_max_size(sizes[i]), EINVAL);
+    ck_assert_uint_eq(heap_max_size(), 1024 * 1024);
+    ck_assert_int_eq(arenalloc_set_heap_max_size(4 * 1024 * 1024), 0);
+    ck_assert_uint_eq(heap_max_size(), 4 * 1024 * 1024);
+}
+END_TEST
+
 Suite *arenas_suite(void)
 {
     Suite *s = suite_create("arenas");
@@ -1152,6 +1205,8 @@ Suite *arenas_suite(void)
     tc = tcase_create("heaps");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_heap_growth_and_trim);
+    tcase_add_test(tc, test_heap_size_64_mib);
+    tcase_add_test(tc, test_heap_size_refused);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("visits");

@@ -507,8 +507,8 @@ START_TEST(test_json_thread_arena)
     ck_assert(cJSON_IsFalse(item(a, "contiguous")));
     cJSON *r = cJSON_GetArrayItem(item(a, "regions"), 0);
     uintptr_t heap = addr_field(r, "heap");
-    ck_assert_uint_eq(heap & (HEAP_MAX_SIZE - 1), 0);
-    ck_assert_uint_eq(heap, addr_field(r, "first_chunk") & ~(uintptr_t)(HEAP_MAX_SIZE - 1));
+    ck_assert_uint_eq(heap & (heap_max_size() - 1), 0);
+    ck_assert_uint_eq(heap, addr_field(r, "first_chunk") & ~(uintptr_t)(heap_max_size() - 1));
     ck_assert_uint_eq(heap, (uintptr_t)heap_for_ptr(w.kept));
     assert_chunk(a, ch(w.kept), 0x110, PREV_INUSE | NON_MAIN_ARENA, "in_use", -1);
     assert_chunk(a, ch(w.freed), 0x30, PREV_INUSE | NON_MAIN_ARENA, "fastbin", 1);

@@ -34,7 +34,7 @@
 
 static void fill_from_env(void)
 {
-    ck_assert_msg(!atomic_load(&malloc_initialized),
+    ck_assert_msg(!atomic_load(&__malloc_initialized),
                   "the allocator ran before this test; ARENALLOC_FILL needs Check's fork mode");
     ck_assert_int_eq(setenv("ARENALLOC_FILL", "1", 1), 0);
 }
@@ -164,7 +164,7 @@ END_TEST
 /* By default nothing is filled: a freed-then-reallocated block keeps its old bytes, as in glibc. */
 START_TEST(test_fill_off_by_default)
 {
-    ck_assert(!atomic_load(&malloc_initialized));
+    ck_assert(!atomic_load(&__malloc_initialized));
     assert_no_fill();
     ck_assert(!fill_patterns);
 }
@@ -174,7 +174,7 @@ END_TEST
 START_TEST(test_env_fill_other_values)
 {
     const char *values[] = {"0", "", "yes", "2"};
-    ck_assert(!atomic_load(&malloc_initialized));
+    ck_assert(!atomic_load(&__malloc_initialized));
     ck_assert_int_eq(setenv("ARENALLOC_FILL", values[_i], 1), 0);
     assert_no_fill();
 }

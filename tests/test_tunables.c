@@ -43,7 +43,7 @@ static size_t page(void) { return os_page_size(); }
    environment test. */
 static void assert_fresh(void)
 {
-    ck_assert_msg(!atomic_load(&malloc_initialized),
+    ck_assert_msg(!atomic_load(&__malloc_initialized),
                   "the allocator ran before this test; environment tests need Check's fork mode");
 }
 
@@ -66,7 +66,7 @@ static void fresh_setenv(const char *name, const char *value)
 static void start(void)
 {
     arenalloc_free(arenalloc_malloc(1));
-    ck_assert(atomic_load(&malloc_initialized));
+    ck_assert(atomic_load(&__malloc_initialized));
 }
 
 static INTERNAL_SIZE_T max_fast_for(size_t mxfast)
@@ -611,6 +611,41 @@ START_TEST(test_env_mmap_threshold)
 }
 END_TEST
 
+static void *malloc_in_thread(void *arg)
+{
+    *(void **)arg = xmalloc(100);
+    return NULL;
+}
+
+/* ARENALLOC_HEAP_MAX_SIZE=64M gives glibc's 64-bit heaps: a thread arena's heap
+   is 64 MiB aligned. */
+START_TEST(test_env_heap_max_size)
+{
+    fresh_setenv("ARENALLOC_HEAP_MAX_SIZE", "64M");
+    start();
+    ck_assert_uint_eq(heap_max_size(), 64u << 20);
+    ck_assert_int_eq(arenalloc_set_arena_policy(ARENALLOC_POLICY_PER_THREAD), 0);
+    pthread_t t;
+    void *mem = NULL;
+    ck_assert_int_eq(pthread_create(&t, NULL, malloc_in_thread, &mem), 0);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    ck_assert(!chunk_main_arena(mem2chunk(mem)));
+    heap_info *h = heap_for_ptr(mem);
+    ck_assert_uint_eq((uintptr_t)h & ((64u << 20) - 1), 0);
+    ck_assert_ptr_eq(arena_for_chunk(mem2chunk(mem)), h->ar_ptr);
+    arenalloc_free(mem);
+}
+END_TEST
+
+/* A value that is no heap size (3M, junk) keeps 1 MiB; a number of bytes is taken. */
+START_TEST(test_env_heap_max_size_refused)
+{
+    fresh_setenv("ARENALLOC_HEAP_MAX_SIZE", _i == 0 ? "3M" : _i == 1 ? "64MB" : "2097152");
+    start();
+    ck_assert_uint_eq(heap_max_size(), _i == 2 ? 2u << 20 : 1u << 20);
+}
+END_TEST
+
 /* MALLOC_MMAP_THRESHOLD_ in hex (0x10000) is taken, and stops the dynamic rise as mallopt does. */
 START_TEST(test_env_mmap_threshold_hex_fixed)
 {
@@ -900,6 +935,8 @@ Suite *tunables_suite(void)
     tcase_add_test(tc, test_env_read_at_start_up);
     tcase_add_test(tc, test_env_read_once);
     tcase_add_test(tc, test_env_mmap_threshold);
+    tcase_add_test(tc, test_env_heap_max_size);
+    tcase_add_loop_test(tc, test_env_heap_max_size_refused, 0, 3);
     tcase_add_test(tc, test_env_mmap_threshold_hex_fixed);
     tcase_add_test(tc, test_env_trim_threshold);
     tcase_add_loop_test(tc, test_env_top_pad, 0, 2);

@@ -153,8 +153,8 @@ int main(int argc, char **argv)
     heap_info *h = heap_for_ptr(mem2chunk(p));
     value("moved_chunk", "%#lx", (unsigned long)c);
     value("moved_size_field", "%#zx", size_field(p));
-    value("heap_max", "%#x", HEAP_MAX_SIZE);
-    value("mask", "%#lx", (unsigned long)~((uintptr_t)HEAP_MAX_SIZE - 1));
+    value("heap_max", "%#zx", heap_max_size());
+    value("mask", "%#lx", (unsigned long)~((uintptr_t)heap_max_size() - 1));
     value("heap", "%#lx", (unsigned long)h);
     value("heap_arena", "%p", (void *)h->ar_ptr);
     value("heap_size", "%#zx", h->size);

@@ -9,8 +9,11 @@
 # identical.  Then the same from a core file (gcore), from a damaged heap (the
 # "!!" marks, and no hang), from the DEBUG build (-O0 -g3, BUILD_DIR/debug, built
 # or brought up to date here) and from the drop-in library under LD_PRELOAD
-# (tests/gdb/dropin_program.c).  arena-chunk and arena-vis are checked by the
-# strings their output must hold.
+# (tests/gdb/dropin_program.c), there in both heap sizes (1 MiB, and glibc's
+# 64 MiB by ARENALLOC_HEAP_MAX_SIZE=64M).  arena-chunk, arena-vis and
+# arena-break are checked by the strings their output must hold; in the drop-in
+# runs, gdb's static-symbol lookups (tests/gdb/lookups.py: what pwndbg and gef
+# do) must find main_arena, mp_ ... in libarenalloc.so, not libc's copies.
 #
 # One line per check, then "N passed, M failed"; exit 1 on any failure.  The
 # outputs stay in BUILD_DIR/tests/gdb/ for a look after a failure.
@@ -120,6 +123,35 @@ gdb_commands_matched() {
 
 GDB=(timeout 60 gdb -batch -nx -ex "source $script")
 
+# The top chunk of the arena holding thread_ptr, found as free() finds an arena:
+# heap_for_ptr with the process's heap size.
+THREAD_TOP='((heap_info *)((unsigned long)thread_ptr & ~(heap_max_bytes - 1)))->ar_ptr->top'
+
+# thread_chunks_named NAME FILE HEAP_HEX: arena-chunk on a thread arena's chunk
+# in use, free chunk and top (sections thread, threadfree, threadtop of FILE)
+# all name arena 1 through its heap_info at a multiple of HEAP_HEX, and none is
+# marked as found in another arena.
+thread_chunks_named() {
+    local zeros
+    case $3 in 0x100000) zeros='[0-9a-f]*00000' ;; 0x4000000) zeros='[0-9a-f]*[048c]000000' ;; esac
+    section "$2" thread >"$2.thread"
+    expect "$1: arena-chunk thread_ptr (in use) names arena 1 by its heap" "$2.thread" \
+        'state +in use \(arena 1\)' \
+        "arena +thread arena 0x[0-9a-f]+ \\(arena 1\\): NON_MAIN_ARENA set, heap_info 0x$zeros = chunk & ~\\(HEAP_MAX_SIZE $3 - 1\\)"
+    section "$2" threadfree >"$2.threadfree"
+    expect "$1: arena-chunk thread_free_ptr (unsorted) names arena 1, bit clear as in glibc" "$2.threadfree" \
+        'size +0x111 = 0x110 \| PREV_INUSE$' 'state +unsortedbin\[all\], number [0-9]+ of [0-9]+ from the head \(arena 1\)' \
+        "arena +thread arena 0x[0-9a-f]+ \\(arena 1\\): NON_MAIN_ARENA clear, as on every free chunk and top .*heap_info 0x$zeros "
+    section "$2" threadtop >"$2.threadtop"
+    expect "$1: arena-chunk on the thread arena's top names arena 1" "$2.threadtop" \
+        'state +top \(arena 1\)' "arena +thread arena 0x[0-9a-f]+ \\(arena 1\\): NON_MAIN_ARENA clear.*heap_info 0x$zeros "
+    if grep -q '!! the walk found it' "$2.thread" "$2.threadfree" "$2.threadtop"; then
+        fail "$1: arena-chunk marks a thread arena's chunk as found in another arena"
+    else
+        pass "$1: no false '!! the walk found it in arena ...' on the thread arena's chunks"
+    fi
+}
+
 # ---- 1. a live process, default build ---------------------------------------------------
 
 live=$out/live.txt
@@ -130,6 +162,8 @@ rm -f "$out/dump.txt" "$out/core"
     -ex 'echo ==fastchunk==\n' -ex 'arena-chunk (char *)fast_ptr - 16' \
     -ex 'echo ==large==\n' -ex 'arena-chunk large_ptr' \
     -ex 'echo ==thread==\n' -ex 'arena-chunk thread_ptr' \
+    -ex 'echo ==threadfree==\n' -ex 'arena-chunk thread_free_ptr' \
+    -ex 'echo ==threadtop==\n' -ex "arena-chunk --chunk $THREAD_TOP" \
     -ex 'echo ==mmap==\n' -ex 'arena-chunk mmap_ptr' \
     -ex 'echo ==vis==\n' -ex 'arena-vis 5' \
     -ex 'echo ==visfast==\n' -ex 'arena-vis 2 fast_ptr' \
@@ -161,6 +195,7 @@ expect "arena-chunk thread_ptr: a thread arena's chunk names its heap and arena"
     'size +0x55 = 0x50 \| PREV_INUSE \| NON_MAIN_ARENA' 'state +in use \(arena 1\)' \
     'arena +thread arena 0x[0-9a-f]+ \(arena 1\): NON_MAIN_ARENA set, heap_info 0x[0-9a-f]*00000 ' \
     'its ar_ptr 0x' 'usable +0x48 \(72\)'
+thread_chunks_named "live process" "$live" 0x100000
 section "$live" mmap >"$out/chunk-mmap.txt"
 expect "arena-chunk mmap_ptr: the mapped chunk" "$out/chunk-mmap.txt" \
     'from the user pointer' 'size +0x41002 = 0x41000 \| IS_MMAPPED' 'state +mmapped chunk' \
@@ -246,20 +281,56 @@ else
     fail "DEBUG build: could not build $debug/libarenalloc-prefixed.a or link against it"
 fi
 
-# ---- 5. the drop-in library under LD_PRELOAD -------------------------------------------------------
+# ---- 5. the drop-in library under LD_PRELOAD, in both heap sizes ------------------------------------
+
+# dropin_run NAME HEAP_SIZE_SETTING HEAP_HEX: the commands against the dump, the
+# thread arena's chunks, the static lookups, arena-break and the skips.
+dropin_run() {
+    local name=$1 drop=$out/dropin-$2.txt dump=$out/dump-dropin-$2.txt
+    rm -f "$dump"
+    "${GDB[@]}" -ex 'set startup-with-shell off' -ex "set environment LD_PRELOAD=$build/libarenalloc.so" \
+        -ex "set environment ARENALLOC_HEAP_MAX_SIZE=$2" \
+        -ex 'break stop_here' -ex run -ex up "${COMMANDS[@]}" \
+        -ex 'echo ==thread==\n' -ex 'arena-chunk thread_ptr' \
+        -ex 'echo ==threadfree==\n' -ex 'arena-chunk thread_free_ptr' \
+        -ex 'echo ==threadtop==\n' -ex "arena-chunk --chunk $THREAD_TOP" \
+        -ex 'echo ==mmap==\n' -ex 'arena-chunk mmap_ptr' \
+        -ex 'echo ==lookups==\n' -ex "source $root/tests/gdb/lookups.py" \
+        -ex 'echo ==break==\n' -ex 'arena-break _int_malloc' -ex 'info breakpoints' \
+        -ex 'echo ==end==\n' \
+        --args "$out/dropin_program" "$dump" >"$drop" 2>&1
+    gdb_commands_matched "$name: the commands = arenalloc_dump" "$dump" "$drop"
+    thread_chunks_named "$name" "$drop" "$3"
+    expect "$name: arena-chunk on the mapped chunk" - 'state +mmapped chunk' < <(section "$drop" mmap)
+    section "$drop" lookups >"$drop.lookups"
+    expect "$name: gdb's static lookups find main_arena, mp_, global_max_fast, thread_arena, tcache, narenas, __malloc_initialized in libarenalloc.so" \
+        "$drop.lookups" '^lookup main_arena libarenalloc.so$' '^lookup mp_ libarenalloc.so$' \
+        '^lookup global_max_fast libarenalloc.so$' '^lookup thread_arena libarenalloc.so$' \
+        '^lookup tcache libarenalloc.so$' '^lookup narenas libarenalloc.so$' \
+        '^lookup __malloc_initialized libarenalloc.so$'
+    expect "$name: mp_'s tcache fields as glibc fills them, __malloc_initialized set, the heap size" "$drop.lookups" \
+        '^value mp_.tcache_bins = 64$' '^value mp_.tcache_max_bytes = 1032$' '^value mp_.tcache_count = 7$' \
+        '^value \(int\) __malloc_initialized = 1$' "^value heap_max_bytes = $(($3))\$"
+    local skips=0 unknown=""
+    while read -r _ fn; do
+        skips=$((skips + 1))
+        grep -Eq "static inline [^;]*\\b$fn\\(" bins/*.h || unknown="$unknown $fn"
+    done < <(grep '^skip ' "$drop.lookups")
+    if [ "$skips" -gt 0 ] && [ "$skips" -eq "$(grep -c '^skip function' tools/gdb/stepping.gdb)" ] && [ -z "$unknown" ]; then
+        pass "$name: stepping.gdb loaded with the commands: $skips helpers of bins/*.h skipped"
+    else
+        fail "$name: stepping.gdb: $skips skips loaded; not a bins/*.h helper:${unknown:- none}"
+    fi
+    section "$drop" break >"$drop.break"
+    expect "$name: arena-break _int_malloc breaks in libarenalloc.so's copy only" "$drop.break" \
+        '^breakpoint [0-9]+: _int_malloc in bins/int_malloc.c of libarenalloc.so \(1 location\)' \
+        '^[0-9]+ +breakpoint +keep y +0x[0-9a-f]+ in _int_malloc at'
+    no_python_errors "$name" "$drop"
+}
 
 if nm -D "$build/libarenalloc.so" | grep -q ' T arenalloc_dump$'; then
-    drop=$out/dropin.txt
-    rm -f "$out/dump-dropin.txt"
-    "${GDB[@]}" -ex 'set startup-with-shell off' -ex "set environment LD_PRELOAD=$build/libarenalloc.so" \
-        -ex 'break stop_here' -ex run -ex up "${COMMANDS[@]}" \
-        -ex 'echo ==thread==\n' -ex 'arena-chunk thread_ptr' -ex 'echo ==mmap==\n' -ex 'arena-chunk mmap_ptr' \
-        -ex 'echo ==end==\n' \
-        --args "$out/dropin_program" "$out/dump-dropin.txt" >"$drop" 2>&1
-    gdb_commands_matched "drop-in library (LD_PRELOAD): the commands = arenalloc_dump" "$out/dump-dropin.txt" "$drop"
-    expect "drop-in library: arena-chunk on the thread arena and the mapped chunk" - \
-        'heap_info 0x[0-9a-f]*00000' 'state +mmapped chunk' < <(section "$drop" thread; section "$drop" mmap)
-    no_python_errors "drop-in library" "$drop"
+    dropin_run "drop-in library (LD_PRELOAD), 1 MiB heaps" 1M 0x100000
+    dropin_run "drop-in library (LD_PRELOAD), ARENALLOC_HEAP_MAX_SIZE=64M" 64M 0x4000000
 else
     fail "drop-in library: $build/libarenalloc.so does not export arenalloc_dump"
 fi

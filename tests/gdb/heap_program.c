@@ -20,7 +20,8 @@
  * A mapped chunk of 256 KiB (above the mmap threshold), and a thread arena
  * (arena 1, arenalloc_set_arena_policy(ARENALLOC_POLICY_PER_THREAD)) whose
  * thread fills more than one heap (so the arena has two: top in the new one,
- * the first closed by fenceposts), then makes one fast chunk, one unsorted
+ * the first closed by fenceposts; one heap under ARENALLOC_HEAP_MAX_SIZE=64M),
+ * then makes one fast chunk, one unsorted
  * chunk and chunks in use (from the free end of the first heap), and waits,
  * alive, until main is done.
  *
@@ -69,7 +70,7 @@ static void find_functions(void) {}
 /* The chunks gdb is asked about (tests/gdb/gdb-check.sh: arena-chunk fast_ptr ...):
    user pointers, as malloc returned them. */
 void *fast_ptr, *small_ptr, *large_ptr, *unsorted_ptr, *mmap_ptr, *big_ptr;
-void *thread_ptr, *thread_fast_ptr;
+void *thread_ptr, *thread_fast_ptr, *thread_free_ptr;
 static void *cache1_ptr, *cache2_ptr;
 static void *f1_ptr, *f3_ptr;
 
@@ -158,7 +159,7 @@ static void *thread_main(void *arg)
         xmalloc(100 * 1024);
     void *a = xmalloc(0x18), *b = xmalloc(0x48), *c = xmalloc(0x108), *d = xmalloc(0x18);
     strcpy(b, "hello from the thread arena");
-    thread_ptr = b, thread_fast_ptr = a;
+    thread_ptr = b, thread_fast_ptr = a, thread_free_ptr = c;
     xfree(a);          /* fastbins[0x20] */
     xfree(c);          /* unsortedbin */
     (void)d;

@@ -28,7 +28,7 @@ check "make install PREFIX=$prefix" test $? -eq 0 || { tail -20 "$work/install.l
 files=(bin/arena-trace bin/arena-replay bin/arena-synth bin/arena-record bin/heapviz
        lib/libarenalloc.so lib/libarenalloc-prefixed.a lib/libarenalloc-prefixed.so
        lib/arenalloc/libarenalloc-record.so include/arenalloc.h share/arenalloc/gdb/arenalloc.py
-       share/arenalloc/gdb/gdbinit share/arenalloc/dump.schema.json lib/pkgconfig/arenalloc.pc)
+       share/arenalloc/gdb/stepping.gdb share/arenalloc/gdb/gdbinit share/arenalloc/dump.schema.json lib/pkgconfig/arenalloc.pc)
 missing=()
 for f in "${files[@]}"; do [[ -f $prefix/$f ]] || missing+=("$f"); done
 check "every file installed (${#files[@]}; missing: ${missing[*]:-none})" test ${#missing[@]} -eq 0

@@ -2,7 +2,7 @@
  * test_arenas_windows.c - thread arenas on Windows: heaps found by masking,
  * thread exit, contention.
  *
- * A thread arena lives in heaps of HEAP_MAX_SIZE (1 MiB) at 1 MiB-aligned
+ * A thread arena lives in heaps of heap_max_size() (1 MiB by default) at 1 MiB-aligned
  * addresses, which Windows gives only through os_reserve_aligned's three paths.
  * Whatever path made a heap, a chunk of a second thread must lie in a heap whose
  * heap_info->ar_ptr is that thread's arena (heap_for_ptr), and a heap the arena
@@ -116,7 +116,7 @@ static void check_heaps_of_second_thread(const char *path)
 
     int before = 0; /* heaps whose reservation starts before them: the last resort's */
     for (int h = 0; h < second.nheaps; h++) {
-        CHECK((uintptr_t)second.heaps[h] % HEAP_MAX_SIZE == 0);
+        CHECK((uintptr_t)second.heaps[h] % heap_max_size() == 0);
         CHECK(second.heaps[h]->ar_ptr == second.arena);
         before += (char *)second.heap_bases[h] < (char *)second.heaps[h];
     }

@@ -11,6 +11,10 @@
 #     arena-bins [N]        the non-empty bins of every arena, or of arena N, as lists
 #     arena-chunk ADDR      one chunk, by its address or by its user pointer
 #     arena-vis [N] [ADDR]  the raw words of N chunks from ADDR, each word labelled
+#     arena-break NAME      a breakpoint on arenalloc's function NAME, not libc's
+#
+# Loading this file also loads stepping.gdb beside it (skip the one-line helpers
+# of bins/*.h) and points gdb at this tree's sources (set_source_path).
 #
 # arena-arenas, arena-heap and arena-bins print, byte for byte, the lines that
 # arenalloc_dump(out, ..., ARENALLOC_DUMP_TEXT) prints from inside the process
@@ -54,7 +58,8 @@ NBINS = 128
 NSMALLBINS = 64
 MIN_LARGE_SIZE = NSMALLBINS * MALLOC_ALIGNMENT   # 1024
 
-HEAP_MAX_SIZE = 1024 * 1024                # a thread arena's heap: size and alignment
+# A thread arena's heap size and alignment (HEAP_MAX_SIZE) is a setting of the
+# process (1 MiB or 64 MiB): read from its heap_max_bytes, never assumed here.
 MAX_ARENA_REGIONS = 1024                   # regions arena_regions() returns at most
 MAX_MAIN_SEGMENTS = 64
 
@@ -254,6 +259,7 @@ class Allocator:
         self.main_nsegments = self._address("main_nsegments")
         self.glibc_release = self._address("glibc_release")
         self.global_max_fast = self._address("global_max_fast")
+        self.heap_max_bytes = self._address("heap_max_bytes")
 
         # struct malloc_state: glibc 2.36's layout (malloc_state.h); offsets
         # from the debug information, glibc's values if it is missing.
@@ -312,6 +318,17 @@ class Allocator:
         return int(self._symbol(name).value().address)
 
     # -- the fields used below --
+
+    def heap_max_size(self, mem):
+        """The process's heap size (bins/malloc_par.h's heap_max_size)."""
+        size = mem.u64(self.heap_max_bytes)
+        if size == 0 or size & (size - 1):
+            raise gdb.GdbError("arenalloc: heap_max_bytes is 0x%x, not a heap size" % size)
+        return size
+
+    def heap_for_ptr(self, mem, ptr):
+        """The heap_info of a thread arena's chunk: arena/heap.h's mask."""
+        return ptr & ~(self.heap_max_size(mem) - 1)
 
     def bin_at(self, av, i):
         """The fake chunk of bin i (malloc_state.h's bin_at): 16 bytes before its pair."""
@@ -646,7 +663,7 @@ def arena_regions(alloc, mem, av, arena):
         for k in range(min(n, MAX_ARENA_REGIONS, MAX_MAIN_SEGMENTS)):
             regions.append((mem.u64(alloc.main_segments + k * SIZE_SZ), None))
         return regions
-    heap = arena.top & ~(HEAP_MAX_SIZE - 1)
+    heap = alloc.heap_for_ptr(mem, arena.top)
     seen = set()
     while heap != 0 and len(regions) < MAX_ARENA_REGIONS:
         if heap in seen:        # a chain of heaps cannot come back: damage
@@ -857,12 +874,12 @@ class Heap:
 
 # ---- printing, as inspect/dump_text.c ---------------------------------------------------
 
-def format_arena(a):
+def format_arena(heap, a):
     """print_arena's line, with gdb's own damage (if any) at its end."""
     kind = "main_arena" if a.is_main else "thread arena"
     line = "arena %d: %s 0x%x, %s" % (a.index, kind, a.address, "regions" if a.is_main else "heaps")
     for first, _end in a.regions:
-        start = first if a.is_main else first & ~(HEAP_MAX_SIZE - 1)
+        start = first if a.is_main else heap.alloc.heap_for_ptr(heap.mem, first)
         line += " 0x%x" % start
     if not a.regions:
         line += " none"
@@ -1075,27 +1092,45 @@ def position_in_bin(a, c):
     return ", number %d of %d from the head" % (members.index(c.addr) + 1, b.count)
 
 
-def arena_of_chunk(heap, chunk, size_field):
-    """Which arena free() would find for this chunk: main_arena when
-    NON_MAIN_ARENA is clear, else heap_for_ptr(chunk)->ar_ptr.  A text, and
+# The states whose size word carries no NON_MAIN_ARENA bit in any arena: glibc
+# (and arenalloc) set the bit only on chunks handed out of a thread arena, and
+# write a free chunk's or top's header anew as size | PREV_INUSE.  Fastbin and
+# tcache chunks keep the header they had in use, bit included.
+BIT_CLEAR_STATES = (CHUNK_UNSORTED, CHUNK_SMALLBIN, CHUNK_LARGEBIN, CHUNK_FREE, CHUNK_TOP, CHUNK_FENCEPOST)
+
+
+def arena_of_chunk(heap, chunk, size_field, a=None, c=None):
+    """Which arena the chunk belongs to: for a chunk free() can be given, the
+    one free() would find (main_arena when NON_MAIN_ARENA is clear, else
+    heap_for_ptr(chunk)->ar_ptr); for a free chunk or top of a thread arena
+    (walked chunk c of arena a), whose bit is clear, its heap's.  A text, and
     the arena's address (or None)."""
     alloc, mem = heap.alloc, heap.mem
     if size_field & IS_MMAPPED:
         return "none: a mapped chunk belongs to no arena (munmap'ed by free)", None
-    if not size_field & NON_MAIN_ARENA:
+    bit_says_nothing = (a is not None and not a.is_main and c is not None and
+                        c.state in BIT_CLEAR_STATES and not size_field & NON_MAIN_ARENA)
+    if not size_field & NON_MAIN_ARENA and not bit_says_nothing:
         return "main_arena 0x%x (NON_MAIN_ARENA clear)" % alloc.main_arena, alloc.main_arena
-    hi = chunk & ~(HEAP_MAX_SIZE - 1)
+    max_size = alloc.heap_max_size(mem)
+    hi = alloc.heap_for_ptr(mem, chunk)
+    if bit_says_nothing:
+        how = ("NON_MAIN_ARENA clear, as on every free chunk and top (only chunks in use carry it); "
+               "found in the walk of arena %d's heaps" % a.index)
+    else:
+        how = "NON_MAIN_ARENA set"
     try:
         ar_ptr = mem.u64(hi + alloc.hi["ar_ptr"])
         hsize = mem.u64(hi + alloc.hi["size"])
         prev = mem.u64(hi + alloc.hi["prev"])
     except gdb.MemoryError:
-        return ("NON_MAIN_ARENA set: heap_info would be at 0x%x = chunk & ~(HEAP_MAX_SIZE - 1), "
-                "but it cannot be read  !! %s" % (hi, DAMAGE_UNREADABLE)), None
-    index = next((a.index for a in heap.arenas if a.address == ar_ptr), None)
+        return ("%s: heap_info would be at 0x%x = chunk & ~(0x%x - 1), "
+                "but it cannot be read  !! %s" % (how, hi, max_size, DAMAGE_UNREADABLE)), None
+    index = next((x.index for x in heap.arenas if x.address == ar_ptr), None)
     name = "arena %d" % index if index is not None else "!! not an arena of the ring"
-    return ("thread arena 0x%x (%s): NON_MAIN_ARENA set, heap_info 0x%x = chunk & ~(HEAP_MAX_SIZE - 1), "
-            "its ar_ptr 0x%x (heap size 0x%x, prev 0x%x)" % (ar_ptr, name, hi, ar_ptr, hsize, prev)), ar_ptr
+    return ("thread arena 0x%x (%s): %s, heap_info 0x%x = chunk & ~(HEAP_MAX_SIZE 0x%x - 1), "
+            "its ar_ptr 0x%x (heap size 0x%x, prev 0x%x)"
+            % (ar_ptr, name, how, hi, max_size, ar_ptr, hsize, prev)), ar_ptr
 
 
 # ---- colours (arena-vis) -------------------------------------------------------------------
@@ -1137,7 +1172,7 @@ Works on a running (stopped) process and on a core file; reads memory only."""
 
     def invoke(self, arg, from_tty):
         heap = Heap(with_chunks=False)
-        gdb.write(format_release(heap) + "".join(format_arena(a) for a in heap.arenas) + format_mmapped(heap))
+        gdb.write(format_release(heap) + "".join(format_arena(heap, a) for a in heap.arenas) + format_mmapped(heap))
 
 
 class ArenaHeap(gdb.Command):
@@ -1216,7 +1251,9 @@ size and flags, the state (in use, which bin and where in its list, top, or a
 mapped chunk when IS_MMAPPED is set), fd/bk (fd_nextsize/bk_nextsize in a large
 bin), the fastbin free() would put an in-use chunk of a fast size in, the arena
 free() would find for it (main_arena, or a thread arena through heap_info =
-chunk & ~(HEAP_MAX_SIZE - 1) and its ar_ptr), and the usable size."""
+chunk & ~(HEAP_MAX_SIZE - 1), HEAP_MAX_SIZE read from the process, and its
+ar_ptr; for a free chunk or top of a thread arena, whose NON_MAIN_ARENA bit is
+clear as in glibc, the arena whose heap holds it), and the usable size."""
 
     def __init__(self):
         super().__init__("arena-chunk", gdb.COMMAND_DATA, gdb.COMPLETE_EXPRESSION)
@@ -1304,7 +1341,7 @@ chunk & ~(HEAP_MAX_SIZE - 1) and its ar_ptr), and the usable size."""
                            % (size, max_fast))
 
         # Its arena, as free() finds it.
-        text, ar_ptr = arena_of_chunk(heap, chunk, size_field)
+        text, ar_ptr = arena_of_chunk(heap, chunk, size_field, a, c)
         out.append("  arena       %s\n" % text)
         if a is not None and ar_ptr is not None and ar_ptr != a.address:
             out.append("  !! the walk found it in arena %d (0x%x), not there\n" % (a.index, a.address))
@@ -1460,9 +1497,75 @@ Colours, one per chunk, when gdb's styling is on and the output is a terminal.""
         return "".join(out)
 
 
+class ArenaBreak(gdb.Command):
+    """A breakpoint on arenalloc's function NAME only.
+Usage: arena-break NAME
+
+With libc's debug symbols installed, `break _int_malloc` resolves to two
+places, libc's _int_malloc and arenalloc's (the drop-in library keeps glibc's
+names), and stops in libc's too, which the process never calls for its heap.
+arena-break looks NAME up in the file that holds arenalloc (the program, or
+libarenalloc.so under LD_PRELOAD: run or `start` first, as it is loaded at
+start-up) and breaks on that function's source file only."""
+
+    def __init__(self):
+        super().__init__("arena-break", gdb.COMMAND_BREAKPOINTS, gdb.COMPLETE_SYMBOL)
+
+    def invoke(self, arg, from_tty):
+        name = arg.strip()
+        if not name:
+            raise gdb.GdbError("usage: arena-break NAME")
+        objfile = Allocator._find_objfile()
+        sym = objfile.lookup_global_symbol(name) or objfile.lookup_static_symbol(name)
+        if sym is None or not sym.is_function or sym.symtab is None:
+            raise gdb.GdbError("arena-break: %s has no function %s" % (objfile.filename, name))
+        bp = gdb.Breakpoint(source=sym.symtab.filename, function=name)
+        locations = getattr(bp, "locations", None)   # gdb 13 and later
+        where = "" if locations is None else " (%d location%s)" % (len(locations), "s" * (len(locations) != 1))
+        gdb.write("breakpoint %d: %s in %s of %s%s\n" % (bp.number, name, sym.symtab.filename,
+                                                         os.path.basename(objfile.filename), where))
+
+
+# ---- stepping (tools/gdb/stepping.gdb) and the source path -----------------------------------
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TREE = os.path.dirname(os.path.dirname(HERE))      # tools/gdb/ -> the source tree
+
+
+def set_source_path(objfile):
+    """When objfile is arenalloc built in another tree (CI's clone, a copy, an
+    installed library), gdb looks for its sources where they were compiled:
+    point it at this tree instead, if this tree has them."""
+    try:
+        sym = objfile.lookup_static_symbol("main_arena") or objfile.lookup_global_symbol("main_arena")
+        if sym is None or sym.symtab is None or os.path.isabs(sym.symtab.filename):
+            return
+        filename = os.path.normpath(sym.symtab.filename)
+        fullname = os.path.normpath(sym.symtab.fullname())
+    except (gdb.error, ValueError, RuntimeError):
+        return
+    if not fullname.endswith("/" + filename):
+        return
+    compiled_in = fullname[:-len(filename) - 1]
+    if compiled_in and compiled_in != TREE and os.path.isfile(os.path.join(TREE, filename)):
+        gdb.execute("set substitute-path %s %s" % (compiled_in, TREE), to_string=True)
+
+
+def on_new_objfile(event):
+    set_source_path(event.new_objfile)
+
+
+STEPPING = os.path.join(HERE, "stepping.gdb")
+if os.path.isfile(STEPPING):
+    gdb.execute("source " + STEPPING, to_string=True)
+gdb.events.new_objfile.connect(on_new_objfile)
+for _objfile in gdb.objfiles():
+    set_source_path(_objfile)
+
 ArenaArenas()
 ArenaHeap()
 ArenaBins()
 ArenaTcache()
 ArenaChunk()
 ArenaVis()
+ArenaBreak()

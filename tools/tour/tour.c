@@ -326,7 +326,7 @@ static void second_arena(void)
 static void find_arena(void)
 {
     lesson("free() finds a thread arena's chunk by masking its address",
-           "Thread arenas live in heaps aligned to HEAP_MAX_SIZE (1 MiB).  Clearing the low 20 bits of a\n"
+           "Thread arenas live in heaps aligned to heap_max_size() (1 MiB here).  Clearing the low 20 bits of a\n"
            "chunk's address gives its heap, whose heap_info names the arena - no search, no pointer in\n"
            "the chunk.  main_arena's chunks have NON_MAIN_ARENA clear and need no lookup.");
     void *mem = atomic_load(&moved_chunk);
@@ -338,9 +338,9 @@ static void find_arena(void)
     mchunkptr p = mem2chunk(mem);
     heap_info *h = heap_for_ptr(p);
     printf("  chunk            %p  size field %#zx (NON_MAIN_ARENA = 0x4)\n", (void *)p, (size_t)p->mchunk_size);
-    printf("  heap_for_ptr     %p  = chunk & ~(%#x - 1)\n", (void *)h, HEAP_MAX_SIZE);
+    printf("  heap_for_ptr     %p  = chunk & ~(%#zx - 1)\n", (void *)h, heap_max_size());
     printf("  heap->ar_ptr     %p  (the arena in the dump above)\n", (void *)h->ar_ptr);
-    printf("  heap->size       %#zx committed of %#x reserved\n", h->size, HEAP_MAX_SIZE);
+    printf("  heap->size       %#zx committed of %#zx reserved\n", h->size, heap_max_size());
     call_free(mem);
     show(ARENALLOC_DUMP_ARENAS);
 }
