@@ -104,6 +104,7 @@ static bool free_to_tcache(mchunkptr p, INTERNAL_SIZE_T size)
 
 static void free_to_fastbin(mstate av, mchunkptr p, INTERNAL_SIZE_T size)
 {
+    /* LAB(fastbins) BEGIN */
     mchunkptr next = chunk_at_offset(p, (ptrdiff_t)size);
     if (chunksize_nomask(next) <= CHUNK_HDR_SZ || chunksize(next) >= av->system_mem)
         malloc_printerr("free(): invalid next size (fast)");
@@ -121,6 +122,7 @@ static void free_to_fastbin(mstate av, mchunkptr p, INTERNAL_SIZE_T size)
     *fb = p;
     if (old != NULL && fastbin_index(chunksize(old)) != idx)
         malloc_printerr("invalid fastbin entry (free)");
+    /* LAB(fastbins) END */
 }
 
 /* A large free may leave a large top; fastbin chunks next to top would hide
@@ -185,6 +187,7 @@ void _int_free(mstate av, mchunkptr p, enum free_lock lock)
 
 void malloc_consolidate(mstate av)
 {
+    /* LAB(fastbins) BEGIN */
     av->have_fastchunks = 0;
 
     for (unsigned i = 0; i < NFASTBINS; i++) {
@@ -204,4 +207,5 @@ void malloc_consolidate(mstate av)
             p = nextp;
         }
     }
+    /* LAB(fastbins) END */
 }

@@ -113,6 +113,7 @@ static void *malloc_from_fastbin(mstate av, INTERNAL_SIZE_T nb)
     mchunkptr victim = *fb;
     if (victim == NULL)
         return NULL;
+    /* LAB(fastbins) BEGIN */
 
     if (checks_since(32) && misaligned_chunk(victim))
         malloc_printerr("malloc(): unaligned fastbin chunk detected 2");
@@ -122,6 +123,7 @@ static void *malloc_from_fastbin(mstate av, INTERNAL_SIZE_T nb)
         malloc_printerr("malloc(): memory corruption (fast)");
     stash_fastbin(fb, nb);
     return chunk2mem(victim);
+    /* LAB(fastbins) END */
 }
 
 /* ---- 2. small bins ---------------------------------------------------------- */
