@@ -36,6 +36,7 @@
 static INTERNAL_SIZE_T _int_free_create_chunk(mstate av, mchunkptr p, INTERNAL_SIZE_T size, mchunkptr nextchunk,
                                               const char *prev_size_msg, const char *unsorted_msg)
 {
+    /* LAB(coalesce) BEGIN */
     INTERNAL_SIZE_T nextsize = chunksize(nextchunk);
 
     if (!prev_inuse(p)) {
@@ -64,6 +65,7 @@ static INTERNAL_SIZE_T _int_free_create_chunk(mstate av, mchunkptr p, INTERNAL_S
     set_head(p, size | PREV_INUSE);
     set_foot(p, size);
     return size;
+    /* LAB(coalesce) END */
 }
 
 /* free found the key in chunk e of bin tc_idx: a double free, or a program
@@ -94,8 +96,10 @@ static bool free_to_tcache(mchunkptr p, INTERNAL_SIZE_T size)
         return false;
 
     tcache_entry *e = chunk2mem(p);
+    /* LAB(checks) BEGIN quiet */
     if (checks_since(29) && e->key == tcache_key_value())
         tcache_double_free_verify(e, tc_idx);
+    /* LAB(checks) END */
     if (tcache->counts[tc_idx] >= mp_.tcache_count)
         return false;
     tcache_put(p, tc_idx);
@@ -116,8 +120,10 @@ static void free_to_fastbin(mstate av, mchunkptr p, INTERNAL_SIZE_T size)
     mchunkptr old = *fb;
     /* Only the top of the bin is checked: freeing the same chunk twice in a row
        is the common double free, and checking deeper would cost a walk. */
+    /* LAB(checks) BEGIN quiet */
     if (old == p)
         malloc_printerr("double free or corruption (fasttop)");
+    /* LAB(checks) END */
     p->fd = protect_ptr(&p->fd, old);
     *fb = p;
     if (old != NULL && fastbin_index(chunksize(old)) != idx)

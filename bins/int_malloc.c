@@ -185,8 +185,10 @@ static void check_unsorted_chunk(mstate av, mchunkptr victim)
         malloc_printerr("malloc(): invalid next size (unsorted)");
     if ((prev_size(next) & ~(INTERNAL_SIZE_T)SIZE_BITS) != size)
         malloc_printerr("malloc(): mismatching next->prev_size (unsorted)");
+    /* LAB(checks) BEGIN quiet */
     if (victim->bk->fd != victim || victim->fd != unsorted_chunks(av))
         malloc_printerr("malloc(): unsorted double linked list corrupted");
+    /* LAB(checks) END */
     if (prev_inuse(next))
         malloc_printerr("malloc(): invalid next->prev_inuse (unsorted)");
 }

@@ -13,7 +13,10 @@
 #       /* LAB(fastbins) END */
 #
 # In the student tree the region becomes one line, a call to lab_todo (copied in
-# as bins/lab_todo.c), which aborts naming the lab and the function.  Every
+# as bins/lab_todo.c), which aborts naming the lab and the function.  A region
+# opened by "LAB(name) BEGIN quiet" becomes only a TODO comment: for code the
+# allocator runs without (an integrity check), where an abort would stop every
+# call instead of only the behaviour the lab is about.  Every
 # other lab's marker lines are dropped and their code kept; regions of other
 # labs may sit inside this lab's (they go with it) or around it.  The tree is
 # the project's files as git lists them (or every file, outside git), without
@@ -54,14 +57,15 @@ cp -R "$labdir"/. "$dest/lab/"
 cut_file() {
     awk -v lab="$lab" -v reference="$reference" -v file="${1#"$dest"/}" '
     function marker(line,    m) {
-        if (match(line, /^[ \t]*\/\* LAB\([a-z0-9-]+\) (BEGIN|END) \*\/[ \t]*$/)) return 1
+        if (match(line, /^[ \t]*\/\* LAB\([a-z0-9-]+\) (BEGIN|BEGIN quiet|END) \*\/[ \t]*$/)) return 1
         return 0
     }
     BEGIN { inside = 0; removed = 0; regions = 0 }
     {
         if (marker($0)) {
             name = $0; sub(/^[ \t]*\/\* LAB\(/, "", name); sub(/\).*/, "", name)
-            is_begin = ($0 ~ / BEGIN \*\//)
+            is_begin = ($0 ~ / BEGIN( quiet)? \*\//)
+            quiet = ($0 ~ / BEGIN quiet \*\//)
             if (name != lab) next                 # another lab: drop the marker, keep its code
             if (is_begin) {
                 if (inside) { printf "cut: %s:%d: LAB(%s) BEGIN inside its own region\n", file, NR, lab > "/dev/stderr"; exit 3 }
@@ -69,7 +73,7 @@ cut_file() {
                 indent = $0; sub(/[^ \t].*/, "", indent)
                 if (!reference) {
                     print indent "/* TODO(lab " lab "): write this part (lab/README.md). */"
-                    print indent "{ extern _Noreturn void lab_todo(const char *, const char *, const char *); lab_todo(\"" lab "\", __func__, \"" file "\"); }"
+                    if (!quiet) print indent "{ extern _Noreturn void lab_todo(const char *, const char *, const char *); lab_todo(\"" lab "\", __func__, \"" file "\"); }"
                 }
             } else {
                 if (!inside) { printf "cut: %s:%d: LAB(%s) END without BEGIN\n", file, NR, lab > "/dev/stderr"; exit 3 }
@@ -95,7 +99,7 @@ while IFS= read -r -d '' f; do
         files+=("${f#"$dest"/} ($lines)")
         total_lines=$((total_lines + lines)); total_regions=$((total_regions + regions))
     fi
-done < <(grep -rlZ --include='*.c' --include='*.h' -e '/\* LAB([a-z0-9-]*) \(BEGIN\|END\) \*/' "$dest" || true)
+done < <(grep -rlZ --include='*.c' --include='*.h' -e '/\* LAB([a-z0-9-]*) \(BEGIN\|BEGIN quiet\|END\) \*/' "$dest" || true)
 
 [[ $total_regions -gt 0 ]] || { echo "cut: no LAB($lab) region anywhere" >&2; exit 1; }
 
