@@ -25,6 +25,7 @@ heap_info *new_heap(size_t size, size_t top_pad)
 
     /* The whole 1 MiB is reserved, so the heap can grow in place; only `size`
        of it costs memory. */
+    /* LAB(heap) BEGIN */
     char *p = os_reserve_aligned(HEAP_MAX_SIZE, HEAP_MAX_SIZE);
     if (p == NULL)
         return NULL;
@@ -37,6 +38,7 @@ heap_info *new_heap(size_t size, size_t top_pad)
     h->mprotect_size = size;
     h->pagesize = pagesize;
     return h;
+    /* LAB(heap) END */
 }
 
 int grow_heap(heap_info *h, long diff)

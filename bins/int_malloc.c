@@ -198,6 +198,7 @@ static void check_unsorted_chunk(mstate av, mchunkptr victim)
    the unsorted bin as the new last remainder. */
 static void *split_last_remainder(mstate av, mchunkptr victim, INTERNAL_SIZE_T nb)
 {
+    /* LAB(unsorted) BEGIN */
     INTERNAL_SIZE_T size = chunksize(victim);
     mbinptr unsorted = unsorted_chunks(av);
     mchunkptr remainder = chunk_at_offset(victim, (ptrdiff_t)nb);
@@ -211,6 +212,7 @@ static void *split_last_remainder(mstate av, mchunkptr victim, INTERNAL_SIZE_T n
     av->last_remainder = remainder;
     split_chunk(av, victim, size, nb);
     return chunk2mem(victim);
+    /* LAB(unsorted) END */
 }
 
 /* Links `victim` into large bin `bck` (non-empty), keeping the bin sorted by size,
@@ -220,6 +222,7 @@ static void *split_last_remainder(mstate av, mchunkptr victim, INTERNAL_SIZE_T n
    neighbours victim must be linked between. */
 static void largebin_find_place(mchunkptr victim, INTERNAL_SIZE_T size, mchunkptr *bckp, mchunkptr *fwdp)
 {
+    /* LAB(bins) BEGIN */
     mchunkptr bck = *bckp;
     mchunkptr fwd = bck->fd;
 
@@ -250,6 +253,7 @@ static void largebin_find_place(mchunkptr victim, INTERNAL_SIZE_T size, mchunkpt
     }
     *bckp = bck;
     *fwdp = fwd;
+    /* LAB(bins) END */
 }
 
 /* Sorts `victim` (out of the unsorted bin) into its small or large bin. */
@@ -300,6 +304,7 @@ static void *process_unsorted(mstate av, INTERNAL_SIZE_T nb, struct unsorted_fil
     int iters = 0;
 
     while ((victim = unsorted->bk) != unsorted) {
+        /* LAB(unsorted) BEGIN */
         mchunkptr bck = victim->bk;
         INTERNAL_SIZE_T size = chunksize(victim);
         check_unsorted_chunk(av, victim);
@@ -327,6 +332,7 @@ static void *process_unsorted(mstate av, INTERNAL_SIZE_T nb, struct unsorted_fil
             return return_cached(fill);
         if (++iters >= MAX_ITERS)
             break;
+        /* LAB(unsorted) END */
     }
     return fill->return_cached ? return_cached(fill) : NULL;
 }
@@ -342,6 +348,7 @@ static void *malloc_from_largebin(mstate av, INTERNAL_SIZE_T nb)
     if (victim == bin || chunksize_nomask(victim) < nb)
         return NULL;
 
+    /* LAB(bins) BEGIN */
     /* Walk the sizes upwards from the smallest until one fits. */
     victim = victim->bk_nextsize;
     while (chunksize(victim) < nb)
@@ -351,6 +358,7 @@ static void *malloc_from_largebin(mstate av, INTERNAL_SIZE_T nb)
     if (victim != last(bin) && chunksize_nomask(victim) == chunksize_nomask(victim->fd))
         victim = victim->fd;
     return take_from_bin(av, victim, nb, "malloc(): corrupted unsorted chunks", false);
+    /* LAB(bins) END */
 }
 
 /* ---- 5. the next larger non-empty bin, by the binmap --------------------------------- */

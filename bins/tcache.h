@@ -113,18 +113,21 @@ static inline tcache_entry *tcache_reveal(tcache_entry **pos) { return tcache_pr
 /* Caches in-use chunk `chunk` in bin tc_idx.  The caller knows the bin has room. */
 static inline void tcache_put(mchunkptr chunk, size_t tc_idx)
 {
+    /* LAB(tcache) BEGIN */
     tcache_entry *e = chunk2mem(chunk);
     if (checks_since(29))
         e->key = tcache_key_value();
     e->next = tcache_protect(&e->next, tcache->entries[tc_idx]);
     tcache->entries[tc_idx] = e;
     tcache->counts[tc_idx]++;
+    /* LAB(tcache) END */
 }
 
 /* Takes the most recent entry of bin tc_idx; the caller knows there is one.
    Clearing the key means the chunk's owner will not find the mark by accident. */
 static inline void *tcache_get(size_t tc_idx)
 {
+    /* LAB(tcache) BEGIN */
     tcache_entry *e = tcache->entries[tc_idx];
     if (checks_since(32) && !aligned_OK((uintptr_t)e))
         malloc_printerr("malloc(): unaligned tcache chunk detected");
@@ -133,6 +136,7 @@ static inline void *tcache_get(size_t tc_idx)
     if (checks_since(29))
         e->key = 0;
     return e;
+    /* LAB(tcache) END */
 }
 
 #endif /* ARENALLOC_BINS_TCACHE_H */
