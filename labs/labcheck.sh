@@ -28,23 +28,29 @@ rm -rf "$out"
 mkdir -p "$out"
 
 needs_wine() { grep -q '^wine=1' "$src/labs/$1/lab.conf"; }
+needs_nodebug() { grep -q '^debug=0' "$src/labs/$1/lab.conf"; }
 
 # ---- the reference: one tree, one build -----------------------------------------------
 echo "labcheck: building the reference tree"
 ref=$out/ref
 "$src/labs/cut.sh" --reference "${labs[0]}" "$ref" >"$out/ref-cut.log" 2>&1 || { cat "$out/ref-cut.log"; exit 1; }
 rm -rf "$ref/lab"
-wine_targets=
+wine_targets= nodebug=0
 for lab in "${labs[@]}"; do
     mkdir -p "$ref/lab-$lab"
     cp "$src"/labs/common/grade.h "$src"/labs/common/grade_main.c "$src"/labs/common/grade.sh "$ref/lab-$lab/"
     cp -R "$src/labs/$lab"/. "$ref/lab-$lab/"
     if needs_wine "$lab"; then wine_targets="win-deps build/grade/win/libarenalloc-prefixed.a"; fi
+    if needs_nodebug "$lab"; then nodebug=1; fi
 done
 # shellcheck disable=SC2086
 if ! make -C "$ref" --no-print-directory -s -j2 DEBUG=1 BUILD=build/grade all build/grade/tests/fidelity/fidelity \
         $wine_targets >"$out/ref-build.log" 2>&1; then
     cat "$out/ref-build.log"; echo "labcheck: the reference does not build"; exit 1
+fi
+if [[ $nodebug == 1 ]] && ! make -C "$ref" --no-print-directory -s -j2 BUILD=build/grade-nodebug all \
+        >>"$out/ref-build.log" 2>&1; then
+    cat "$out/ref-build.log"; echo "labcheck: the reference does not build without DEBUG"; exit 1
 fi
 
 # ---- the student trees, cut after the reference build -----------------------------------
@@ -55,6 +61,7 @@ for lab in "${labs[@]}"; do
     if "$src/labs/cut.sh" "$lab" "$out/$lab" >"$out/$lab.cut" 2>&1; then
         mkdir -p "$out/$lab/build"
         cp -a "$ref/build/grade" "$out/$lab/build/"
+        if needs_nodebug "$lab"; then cp -a "$ref/build/grade-nodebug" "$out/$lab/build/"; fi
     fi
 done
 
