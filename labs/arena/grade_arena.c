@@ -92,21 +92,22 @@ END_TEST
 START_TEST(all_busy_new)
 {
     xmalloc(0x10);
-    os_lock(&main_arena.mutex);
-    void *p1 = in_thread(); /* makes arena a; the thread exits, a goes on the free list */
-    mstate a = arena_of(p1);
-    os_lock(&a->mutex);
     pthread_mutex_lock(&hold);
-    void *p2 = NULL;
+    os_lock(&main_arena.mutex);
+    void *first = NULL;
     pthread_t t;
-    ck_assert_int_eq(pthread_create(&t, NULL, allocate_and_wait, &p2), 0);
-    while (__atomic_load_n(&p2, __ATOMIC_ACQUIRE) == NULL)
+    ck_assert_int_eq(pthread_create(&t, NULL, allocate_and_wait, &first), 0);
+    while (__atomic_load_n(&first, __ATOMIC_ACQUIRE) == NULL)
         sched_yield();
+    mstate a = arena_of(first);
+    os_lock(&a->mutex); /* now both arenas are busy */
+    void *second = in_thread();
     os_unlock(&a->mutex);
     os_unlock(&main_arena.mutex);
     pthread_mutex_unlock(&hold);
     pthread_join(t, NULL);
-    ck_assert_msg(arena_of(p2) != &main_arena, "with every arena locked the thread must not wait for main_arena");
+    ck_assert_msg(arena_of(second) != &main_arena && arena_of(second) != a, "with main_arena and the other arena both "
+                  "locked, trylock_ring should find nothing and the thread should get a third arena");
 }
 END_TEST
 
