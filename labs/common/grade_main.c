@@ -2,10 +2,13 @@
  * grade_main.c - the grading driver every lab's grader is linked with.
  *
  *   build/.../grade            every test, one line each, then the score
- *   build/.../grade --list     the behaviours tested, one a line
+ *   build/.../grade --list     the behaviours tested, numbered
+ *   build/.../grade N          test number N alone
  *
  * Each test runs in a child process of its own (Check's fork mode), so a stub's
- * abort, or a crash in the student's code, fails that test alone.  What the child
+ * abort, or a crash in the student's code, fails that test alone.  CK_FORK=no
+ * runs them in this process instead, for gdb:
+ *     CK_FORK=no gdb -x tools/gdb/gdbinit --args build/grade/lab/grade 3  What the child
  * wrote on stderr (a stub's "TODO(lab ...)", or glibc's corruption message) is
  * kept and its last line shown under the failure: that line usually says more
  * than "received signal 6".
@@ -70,7 +73,7 @@ static bool run_one(const struct graded *g)
     tcase_add_test(tc, g->test);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_FORK);
+    srunner_set_fork_status(sr, CK_FORK_GETENV); /* CK_FORK=no: for gdb */
     srunner_run_all(sr, CK_SILENT);
 
     fflush(stderr);
@@ -102,8 +105,16 @@ int main(int argc, char **argv)
     lab_register();
     if (argc > 1 && strcmp(argv[1], "--list") == 0) {
         for (int i = 0; i < ntests; i++)
-            printf("%s%s\n", tests[i].behaviour, tests[i].scored ? "" : "  [untouched]");
+            printf("%2d  %s%s\n", i + 1, tests[i].behaviour, tests[i].scored ? "" : "  [untouched]");
         return 0;
+    }
+    if (argc > 1) {
+        int n = atoi(argv[1]);
+        if (n < 1 || n > ntests) {
+            fprintf(stderr, "grade: no test %s (grade --list)\n", argv[1]);
+            return 2;
+        }
+        return run_one(&tests[n - 1]) ? 0 : 1;
     }
 
     int scored = 0, scored_passed = 0, untouched = 0, untouched_passed = 0;
