@@ -53,25 +53,35 @@ if [[ $nodebug == 1 ]] && ! make -C "$ref" --no-print-directory -s -j2 BUILD=bui
     cat "$out/ref-build.log"; echo "labcheck: the reference does not build without DEBUG"; exit 1
 fi
 
-# ---- the student trees, cut after the reference build -----------------------------------
+# ---- the reference's fidelity run, once for every lab that has one ------------------------
+# Every lab with fidelity=1 runs the same calls on the same reference library:
+# the first grade writes the result (LAB_FIDELITY_RESULT), the others read it.
+first_fidelity=
+for lab in "${labs[@]}"; do
+    if grep -q '^fidelity=1' "$src/labs/$lab/lab.conf"; then first_fidelity=$lab; break; fi
+done
+grade_reference() { # grade_reference LAB
+    (cd "$ref" && LAB_DIR=lab-$1 LAB_BUILD=build/grade LAB_FIDELITY_RESULT=$out/ref-fidelity "lab-$1/grade.sh") \
+        >"$out/$1.reference.log" 2>&1
+}
+[[ -z $first_fidelity ]] || grade_reference "$first_fidelity"
+
+# ---- the student trees: cut, built and graded two at a time ---------------------------------
 # cut.sh keeps the mtime of every file it copies and gives the files it cut a new
 # one, so a copy of the reference's objects is up to date except where the cut
 # went (a lab that cuts a header rebuilds everything that includes it).
-for lab in "${labs[@]}"; do
+grade_one() { # grade_one LAB: cut and grade the student tree, then grade the reference
+    local lab=$1
     if "$src/labs/cut.sh" "$lab" "$out/$lab" >"$out/$lab.cut" 2>&1; then
         mkdir -p "$out/$lab/build"
         cp -a "$ref/build/grade" "$out/$lab/build/"
         if needs_nodebug "$lab"; then cp -a "$ref/build/grade-nodebug" "$out/$lab/build/"; fi
+        (cd "$out/$lab" && lab/grade.sh) >"$out/$lab.student.log" 2>&1
     fi
-done
-
-grade_one() { # grade_one LAB: the student tree, then the reference
-    local lab=$1
-    (cd "$out/$lab" && lab/grade.sh) >"$out/$lab.student.log" 2>&1
-    (cd "$ref" && LAB_DIR=lab-$lab LAB_BUILD=build/grade "lab-$lab/grade.sh") >"$out/$lab.reference.log" 2>&1
+    [[ $lab == "$first_fidelity" ]] || grade_reference "$lab"
 }
-export -f grade_one
-export out ref
+export -f grade_one grade_reference needs_nodebug
+export out ref src first_fidelity
 printf '%s\n' "${labs[@]}" | xargs -P 2 -I{} bash -c 'grade_one {}'
 
 # ---- the verdicts --------------------------------------------------------------------------

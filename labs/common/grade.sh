@@ -80,10 +80,20 @@ fi
 
 if [[ $fidelity == 1 ]]; then
     echo "== address fidelity: the same calls under glibc 2.36 and under your library"
-    make_lib "$build/tests/fidelity/fidelity" >/dev/null
-    out=$(ARENALLOC_LIB=$build/libarenalloc.so FIDELITY_SEEDS="1 2 3 4" FIDELITY_OPS=4000 FIDELITY_THREADS=0 \
-          tests/fidelity/fidelity.sh "$build" 2>&1)
-    if [[ $? -eq 0 ]]; then
+    # LAB_FIDELITY_RESULT (make labcheck): a file holding the result of this
+    # same run on this same library, made by the first lab graded on it.
+    cache=${LAB_FIDELITY_RESULT:-}
+    if [[ -n $cache && -s $cache ]]; then
+        status=$(head -n 1 "$cache")
+        out=$(tail -n +2 "$cache")
+    else
+        make_lib "$build/tests/fidelity/fidelity" >/dev/null
+        out=$(ARENALLOC_LIB=$build/libarenalloc.so FIDELITY_SEEDS="1 2 3 4" FIDELITY_OPS=4000 FIDELITY_THREADS=0 \
+              tests/fidelity/fidelity.sh "$build" 2>&1)
+        status=$?
+        [[ -z $cache ]] || printf '%s\n%s\n' "$status" "$out" >"$cache"
+    fi
+    if [[ $status -eq 0 ]]; then
         echo "PASS  every block lands where glibc 2.36 puts it (4 seeds, cache off and on)"
         tally PASS scored
     else
