@@ -31,7 +31,7 @@ if [[ ${1:-} == --reference ]]; then reference=1; shift; fi
 lab=$1 dest=$2
 src=$(cd "$(dirname "$0")/.." && pwd)
 labdir=$src/labs/$lab
-[[ $lab =~ ^[a-z0-9-]+$ && -f $labdir/lab.conf ]] || { echo "cut: no lab '$lab' (labs/*/lab.conf)" >&2; exit 2; }
+[[ $lab =~ ^[a-z0-9-]+$ && -f $labdir/$lab.conf ]] || { echo "cut: no lab '$lab' (labs/NAME/NAME.conf)" >&2; exit 2; }
 if [[ -e $dest && -n $(ls -A "$dest" 2>/dev/null) ]]; then
     echo "cut: $dest exists and is not empty" >&2; exit 2
 fi

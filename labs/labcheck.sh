@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # labcheck.sh - `make labcheck`: every lab is cut, built and graded twice.
 #
-#   labs/labcheck.sh BUILD_DIR [LAB...]       (default: every labs/*/lab.conf)
+#   labs/labcheck.sh BUILD_DIR [LAB...]       (default: every labs/NAME/NAME.conf)
 #
 # For each lab:
 #   - the student tree (labs/cut.sh) builds, and its grader fails: the stubs
@@ -22,13 +22,16 @@ out=$(mkdir -p "$1" && cd "$1" && pwd)/labcheck
 shift
 labs=("$@")
 if [[ ${#labs[@]} -eq 0 ]]; then
-    for conf in "$src"/labs/*/lab.conf; do labs+=("$(basename "$(dirname "$conf")")"); done
+    for dir in "$src"/labs/*/; do
+        name=$(basename "$dir")
+        [[ -f $dir/$name.conf ]] && labs+=("$name")
+    done
 fi
 rm -rf "$out"
 mkdir -p "$out"
 
-needs_wine() { grep -q '^wine=1' "$src/labs/$1/lab.conf"; }
-needs_nodebug() { grep -q '^debug=0' "$src/labs/$1/lab.conf"; }
+needs_wine() { grep -q '^wine=1' "$src/labs/$1/$1.conf"; }
+needs_nodebug() { grep -q '^debug=0' "$src/labs/$1/$1.conf"; }
 
 # ---- the reference: one tree, one build -----------------------------------------------
 echo "labcheck: building the reference tree"
@@ -58,7 +61,7 @@ fi
 # the first grade writes the result (LAB_FIDELITY_RESULT), the others read it.
 first_fidelity=
 for lab in "${labs[@]}"; do
-    if grep -q '^fidelity=1' "$src/labs/$lab/lab.conf"; then first_fidelity=$lab; break; fi
+    if grep -q '^fidelity=1' "$src/labs/$lab/$lab.conf"; then first_fidelity=$lab; break; fi
 done
 grade_reference() { # grade_reference LAB
     (cd "$ref" && LAB_DIR=lab-$1 LAB_BUILD=build/grade LAB_FIDELITY_RESULT=$out/ref-fidelity "lab-$1/grade.sh") \

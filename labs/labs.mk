@@ -6,7 +6,7 @@
 #                                              fails on the stubs and passes on the reference
 .PHONY: lab labcheck
 lab:
-	@test -n "$(LAB)" -a -n "$(DEST)" || { echo 'usage: make lab LAB=name DEST=dir   (labs: $(notdir $(patsubst %/lab.conf,%,$(wildcard labs/*/lab.conf))))' >&2; exit 2; }
+	@test -n "$(LAB)" -a -n "$(DEST)" || { echo 'usage: make lab LAB=name DEST=dir   (labs: $(basename $(notdir $(wildcard labs/*/*.conf))))' >&2; exit 2; }
 	@labs/cut.sh $(LAB) $(DEST)
 	@echo "now: cd $(DEST) && make grade   (the handout: $(DEST)/lab/README.md)"
 

@@ -5,11 +5,12 @@
 #   lab/grade.sh                 from the tree's top directory
 #
 # Environment (make labcheck uses these to grade the reference the same way):
-#   LAB_DIR     the lab's files: grade_*.c, lab.conf, ... (default: lab)
+#   LAB_DIR     the lab's files: grade_*.c, NAME.conf, ... (default: lab)
 #   LAB_BUILD   where to build (default: build/grade)
 #
 # The library is built as `make DEBUG=1` builds it (-O0 -g3, the heap checker
-# after every call), the build a student steps through in gdb.  lab.conf says
+# after every call), the build a student steps through in gdb.  The lab's
+# NAME.conf says
 # which extra checks the lab has:
 #   fidelity=1  address fidelity against glibc 2.36 (tests/fidelity): the
 #               student's drop-in library must hand out the addresses glibc does
@@ -25,7 +26,7 @@ fidelity=0
 wine=0
 debug=1
 # shellcheck source=/dev/null
-. "$lab_dir/lab.conf"
+. "$(ls "$lab_dir"/*.conf | head -n 1)"
 [[ $debug == 1 ]] || build=$build-nodebug
 # The grader's own build directory, named after the lab directory (several labs'
 # graders share one reference build in make labcheck).
