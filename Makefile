@@ -131,8 +131,9 @@ deps:
 # mode, the diagrams, the tour, the heap stepper's pages (against the dump, and in
 # Chromium), the gdb
 # commands, the decks (short mode, every slide rendered), the fuzzers briefly,
-# install into a scratch prefix, and last the
-# Windows build under Wine.
+# install into a scratch prefix, the
+# Windows build under Wine, and last the labs (each cut, built and graded on
+# its stubs and on the reference: labs/labcheck.sh).
 #
 # Every stage runs, whichever failed before it (tests/stage.sh): each line below
 # is one stage, "$(STAGE) NAME -- COMMAND".  The compiler's command lines are kept
@@ -164,6 +165,7 @@ check: deps
 	@$(STAGE) fuzz -- $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
 	@$(STAGE) install -- $(MAKE) --no-print-directory install-check
 	@$(STAGE) windows -- $(MAKE) --no-print-directory wincheck
+	@$(STAGE) labs -- $(MAKE) --no-print-directory labcheck
 	@tests/stage.sh summary $(BUILD)/check
 
 # ---- the demo: memory use of the same programs under each allocator -----------
@@ -265,6 +267,7 @@ install-check: all tools
 include tests/gdb/gdb.mk
 include slides/slides.mk
 include tests/windows/windows.mk
+include labs/labs.mk
 
 clean:
 	rm -rf $(BUILD)

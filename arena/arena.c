@@ -169,6 +169,7 @@ out:
 /* Takes the first arena of the ring, from `start`, that trylock can lock. */
 static mstate trylock_ring(mstate start, mstate avoid)
 {
+    /* LAB(arena) BEGIN */
     mstate a = start;
     do {
         if (a != avoid && os_trylock(&a->mutex))
@@ -176,6 +177,7 @@ static mstate trylock_ring(mstate start, mstate avoid)
         a = next_arena(a);
     } while (a != start);
     return NULL;
+    /* LAB(arena) END */
 }
 
 /* The cap on arenas: M_ARENA_MAX, else none until more than M_ARENA_TEST arenas

@@ -53,6 +53,7 @@ heap_info *new_heap(size_t size, size_t top_pad)
 
     /* The whole heap is reserved, so it can grow in place; only `size` of it
        costs memory. */
+    /* LAB(heap) BEGIN */
     char *p = os_reserve_aligned(max, max);
     if (p == NULL)
         return NULL;
@@ -66,6 +67,7 @@ heap_info *new_heap(size_t size, size_t top_pad)
     h->mprotect_size = size;
     h->pagesize = pagesize;
     return h;
+    /* LAB(heap) END */
 }
 
 int grow_heap(heap_info *h, long diff)

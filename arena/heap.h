@@ -47,7 +47,9 @@ _Static_assert((sizeof(heap_info) + 2 * SIZE_SZ) % MALLOC_ALIGNMENT == 0, "heap_
 
 static inline heap_info *heap_for_ptr(void *ptr)
 {
+    /* LAB(heap) BEGIN */
     return (heap_info *)((uintptr_t)ptr & ~((uintptr_t)heap_max_size() - 1));
+    /* LAB(heap) END */
 }
 
 /* The arena owning a heap chunk (not an mmapped one). */

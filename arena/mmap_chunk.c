@@ -21,6 +21,7 @@ static void count_mapping(long delta_chunks, ptrdiff_t delta_bytes)
 
 void *sysmalloc_mmap(INTERNAL_SIZE_T nb)
 {
+    /* LAB(sysmalloc) BEGIN */
     /* One more word than a heap chunk: there is no next chunk whose prev_size
        the payload could borrow. */
     size_t size = align_up(nb + SIZE_SZ, os_page_size());
@@ -37,6 +38,7 @@ void *sysmalloc_mmap(INTERNAL_SIZE_T nb)
     set_head(p, size | IS_MMAPPED);
     count_mapping(1, (ptrdiff_t)size);
     return malloc_path(PATH_MMAP, chunk2mem(p));
+    /* LAB(sysmalloc) END */
 }
 
 /* Where p's mapping starts, and its length; aborts unless both are whole pages
@@ -58,11 +60,13 @@ static uintptr_t mapping_of(mchunkptr p, size_t *total_size, const char *msg)
 
 void munmap_chunk(mchunkptr p)
 {
+    /* LAB(sysmalloc) BEGIN */
     size_t total_size;
     uintptr_t block = mapping_of(p, &total_size, "munmap_chunk(): invalid pointer");
     count_mapping(-1, -(ptrdiff_t)total_size);
     os_release((void *)block, total_size);
     malloc_path_note(PATH_MUNMAP);
+    /* LAB(sysmalloc) END */
 }
 
 mchunkptr mremap_chunk(mchunkptr p, size_t nb)
@@ -86,9 +90,11 @@ mchunkptr mremap_chunk(mchunkptr p, size_t nb)
 
 void mmap_threshold_after_free(mchunkptr p)
 {
+    /* LAB(sysmalloc) BEGIN */
     if (!mp_.no_dyn_threshold && chunksize_nomask(p) > mp_.mmap_threshold &&
         chunksize_nomask(p) <= DEFAULT_MMAP_THRESHOLD_MAX) {
         mp_.mmap_threshold = chunksize(p);
         mp_.trim_threshold = 2 * mp_.mmap_threshold;
     }
+    /* LAB(sysmalloc) END */
 }

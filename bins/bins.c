@@ -31,6 +31,7 @@ void malloc_init_state(mstate av)
    sizes, the next chunk of the run (fd, of the same size) takes its place. */
 static void unlink_nextsize(mchunkptr p, mchunkptr fd)
 {
+    /* LAB(bins) BEGIN */
     if (p->fd_nextsize->bk_nextsize != p || p->bk_nextsize->fd_nextsize != p)
         malloc_printerr("corrupted double-linked list (not small)");
 
@@ -47,6 +48,7 @@ static void unlink_nextsize(mchunkptr p, mchunkptr fd)
         p->fd_nextsize->bk_nextsize = p->bk_nextsize;
         p->bk_nextsize->fd_nextsize = p->fd_nextsize;
     }
+    /* LAB(bins) END */
 }
 
 void unlink_chunk(mstate av, mchunkptr p)
@@ -57,8 +59,10 @@ void unlink_chunk(mstate av, mchunkptr p)
 
     mchunkptr fd = p->fd;
     mchunkptr bk = p->bk;
+    /* LAB(checks) BEGIN quiet */
     if (fd->bk != p || bk->fd != p)
         malloc_printerr("corrupted double-linked list");
+    /* LAB(checks) END */
 
     fd->bk = bk;
     bk->fd = fd;

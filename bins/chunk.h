@@ -129,35 +129,47 @@ static inline mchunkptr prev_chunk(mchunkptr p) { return chunk_at_offset(p, -(pt
 static inline bool inuse(mchunkptr p) { return prev_inuse(next_chunk(p)); }
 static inline bool inuse_bit_at_offset(mchunkptr p, INTERNAL_SIZE_T s)
 {
+    /* LAB(chunk) BEGIN */
     return prev_inuse(chunk_at_offset(p, (ptrdiff_t)s));
+    /* LAB(chunk) END */
 }
 static inline void set_inuse_bit_at_offset(mchunkptr p, INTERNAL_SIZE_T s)
 {
+    /* LAB(chunk) BEGIN */
     chunk_at_offset(p, (ptrdiff_t)s)->mchunk_size |= PREV_INUSE;
+    /* LAB(chunk) END */
 }
 static inline void clear_inuse_bit_at_offset(mchunkptr p, INTERNAL_SIZE_T s)
 {
+    /* LAB(chunk) BEGIN */
     chunk_at_offset(p, (ptrdiff_t)s)->mchunk_size &= ~(INTERNAL_SIZE_T)PREV_INUSE;
+    /* LAB(chunk) END */
 }
 
 /* Sets the size and keeps the flags (set_head_size), or sets both (set_head). */
 static inline void set_head_size(mchunkptr p, INTERNAL_SIZE_T s)
 {
+    /* LAB(chunk) BEGIN */
     p->mchunk_size = (p->mchunk_size & SIZE_BITS) | s;
+    /* LAB(chunk) END */
 }
 static inline void set_head(mchunkptr p, INTERNAL_SIZE_T s) { p->mchunk_size = s; }
 
 /* Writes a free chunk's size at its end, where the next chunk's prev_size is. */
 static inline void set_foot(mchunkptr p, INTERNAL_SIZE_T s)
 {
+    /* LAB(chunk) BEGIN */
     chunk_at_offset(p, (ptrdiff_t)s)->mchunk_prev_size = s;
+    /* LAB(chunk) END */
 }
 
 /* The bytes the caller may use in an in-use chunk.  A heap chunk also borrows the
    next chunk's prev_size word; a mapped chunk has no next chunk to borrow from. */
 static inline size_t memsize(mchunkptr p)
 {
+    /* LAB(chunk) BEGIN */
     return chunksize(p) - CHUNK_HDR_SZ + (chunk_is_mmapped(p) ? 0 : SIZE_SZ);
+    /* LAB(chunk) END */
 }
 
 #endif /* ARENALLOC_BINS_CHUNK_H */

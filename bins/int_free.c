@@ -37,6 +37,7 @@
 static INTERNAL_SIZE_T _int_free_create_chunk(mstate av, mchunkptr p, INTERNAL_SIZE_T size, mchunkptr nextchunk,
                                               const char *prev_size_msg, const char *unsorted_msg)
 {
+    /* LAB(coalesce) BEGIN */
     INTERNAL_SIZE_T nextsize = chunksize(nextchunk);
 
     if (!prev_inuse(p)) {
@@ -69,6 +70,7 @@ static INTERNAL_SIZE_T _int_free_create_chunk(mstate av, mchunkptr p, INTERNAL_S
     set_head(p, size | PREV_INUSE);
     set_foot(p, size);
     return size;
+    /* LAB(coalesce) END */
 }
 
 /* free found the key in chunk e of bin tc_idx: a double free, or a program
@@ -99,8 +101,10 @@ static bool free_to_tcache(mchunkptr p, INTERNAL_SIZE_T size)
         return false;
 
     tcache_entry *e = chunk2mem(p);
+    /* LAB(checks) BEGIN quiet */
     if (checks_since(29) && e->key == tcache_key_value())
         tcache_double_free_verify(e, tc_idx);
+    /* LAB(checks) END */
     if (tcache_bin_count(tc_idx) >= mp_.tcache_count)
         return false;
     tcache_put(p, tc_idx);
@@ -110,6 +114,7 @@ static bool free_to_tcache(mchunkptr p, INTERNAL_SIZE_T size)
 
 static void free_to_fastbin(mstate av, mchunkptr p, INTERNAL_SIZE_T size)
 {
+    /* LAB(fastbins) BEGIN */
     mchunkptr next = chunk_at_offset(p, (ptrdiff_t)size);
     if (chunksize_nomask(next) <= CHUNK_HDR_SZ || chunksize(next) >= av->system_mem)
         malloc_printerr("free(): invalid next size (fast)");
@@ -121,13 +126,16 @@ static void free_to_fastbin(mstate av, mchunkptr p, INTERNAL_SIZE_T size)
     mchunkptr old = *fb;
     /* Only the top of the bin is checked: freeing the same chunk twice in a row
        is the common double free, and checking deeper would cost a walk. */
+    /* LAB(checks) BEGIN quiet */
     if (old == p)
         malloc_printerr("double free or corruption (fasttop)");
+    /* LAB(checks) END */
     p->fd = protect_ptr(&p->fd, old);
     *fb = p;
     malloc_path_note(PATH_FREE_FASTBIN);
     if (old != NULL && fastbin_index(chunksize(old)) != idx)
         malloc_printerr("invalid fastbin entry (free)");
+    /* LAB(fastbins) END */
 }
 
 /* A large free may leave a large top; fastbin chunks next to top would hide
@@ -192,6 +200,7 @@ void _int_free(mstate av, mchunkptr p, enum free_lock lock)
 
 void malloc_consolidate(mstate av)
 {
+    /* LAB(fastbins) BEGIN */
     clear_fastchunks(av);
 
     for (unsigned i = 0; i < NFASTBINS; i++) {
@@ -211,4 +220,5 @@ void malloc_consolidate(mstate av)
             p = nextp;
         }
     }
+    /* LAB(fastbins) END */
 }

@@ -114,6 +114,7 @@ static void *malloc_from_fastbin(mstate av, INTERNAL_SIZE_T nb)
     mchunkptr victim = *fb;
     if (victim == NULL)
         return NULL;
+    /* LAB(fastbins) BEGIN */
 
     if (checks_since(32) && misaligned_chunk(victim))
         malloc_printerr("malloc(): unaligned fastbin chunk detected 2");
@@ -123,6 +124,7 @@ static void *malloc_from_fastbin(mstate av, INTERNAL_SIZE_T nb)
         malloc_printerr("malloc(): memory corruption (fast)");
     stash_fastbin(fb, nb);
     return chunk2mem(victim);
+    /* LAB(fastbins) END */
 }
 
 /* ---- 2. small bins ---------------------------------------------------------- */
@@ -184,8 +186,10 @@ static void check_unsorted_chunk(mstate av, mchunkptr victim)
         malloc_printerr("malloc(): invalid next size (unsorted)");
     if ((prev_size(next) & ~(INTERNAL_SIZE_T)SIZE_BITS) != size)
         malloc_printerr("malloc(): mismatching next->prev_size (unsorted)");
+    /* LAB(checks) BEGIN quiet */
     if (victim->bk->fd != victim || victim->fd != unsorted_chunks(av))
         malloc_printerr("malloc(): unsorted double linked list corrupted");
+    /* LAB(checks) END */
     if (prev_inuse(next))
         malloc_printerr("malloc(): invalid next->prev_inuse (unsorted)");
 }
@@ -195,6 +199,7 @@ static void check_unsorted_chunk(mstate av, mchunkptr victim)
    the unsorted bin as the new last remainder. */
 static void *split_last_remainder(mstate av, mchunkptr victim, INTERNAL_SIZE_T nb)
 {
+    /* LAB(unsorted) BEGIN */
     INTERNAL_SIZE_T size = chunksize(victim);
     mbinptr unsorted = unsorted_chunks(av);
     mchunkptr remainder = chunk_at_offset(victim, (ptrdiff_t)nb);
@@ -208,6 +213,7 @@ static void *split_last_remainder(mstate av, mchunkptr victim, INTERNAL_SIZE_T n
     av->last_remainder = remainder;
     split_chunk(av, victim, size, nb);
     return chunk2mem(victim);
+    /* LAB(unsorted) END */
 }
 
 /* Links `victim` into large bin `bck` (non-empty), keeping the bin sorted by size,
@@ -217,6 +223,7 @@ static void *split_last_remainder(mstate av, mchunkptr victim, INTERNAL_SIZE_T n
    neighbours victim must be linked between. */
 static void largebin_find_place(mchunkptr victim, INTERNAL_SIZE_T size, mchunkptr *bckp, mchunkptr *fwdp)
 {
+    /* LAB(bins) BEGIN */
     mchunkptr bck = *bckp;
     mchunkptr fwd = bck->fd;
 
@@ -247,6 +254,7 @@ static void largebin_find_place(mchunkptr victim, INTERNAL_SIZE_T size, mchunkpt
     }
     *bckp = bck;
     *fwdp = fwd;
+    /* LAB(bins) END */
 }
 
 /* Sorts `victim` (out of the unsorted bin) into its small or large bin. */
@@ -297,6 +305,7 @@ static void *process_unsorted(mstate av, INTERNAL_SIZE_T nb, struct unsorted_fil
     int iters = 0;
 
     while ((victim = unsorted->bk) != unsorted) {
+        /* LAB(unsorted) BEGIN */
         mchunkptr bck = victim->bk;
         INTERNAL_SIZE_T size = chunksize(victim);
         check_unsorted_chunk(av, victim);
@@ -325,6 +334,7 @@ static void *process_unsorted(mstate av, INTERNAL_SIZE_T nb, struct unsorted_fil
             return return_cached(fill);
         if (++iters >= MAX_ITERS)
             break;
+        /* LAB(unsorted) END */
     }
     return fill->return_cached ? return_cached(fill) : NULL;
 }
@@ -340,6 +350,7 @@ static void *malloc_from_largebin(mstate av, INTERNAL_SIZE_T nb)
     if (victim == bin || chunksize_nomask(victim) < nb)
         return NULL;
 
+    /* LAB(bins) BEGIN */
     /* Walk the sizes upwards from the smallest until one fits. */
     victim = victim->bk_nextsize;
     while (chunksize(victim) < nb)
@@ -349,6 +360,7 @@ static void *malloc_from_largebin(mstate av, INTERNAL_SIZE_T nb)
     if (victim != last(bin) && chunksize_nomask(victim) == chunksize_nomask(victim->fd))
         victim = victim->fd;
     return take_from_bin(av, victim, nb, "malloc(): corrupted unsorted chunks", false);
+    /* LAB(bins) END */
 }
 
 /* ---- 5. the next larger non-empty bin, by the binmap --------------------------------- */

@@ -129,12 +129,14 @@ static inline tcache_entry *tcache_reveal(tcache_entry **pos) { return tcache_pr
 /* Caches in-use chunk `chunk` in bin tc_idx.  The caller knows the bin has room. */
 static inline void tcache_put(mchunkptr chunk, size_t tc_idx)
 {
+    /* LAB(tcache) BEGIN */
     tcache_entry *e = chunk2mem(chunk);
     if (checks_since(29))
         e->key = tcache_key_value();
     e->next = tcache_protect(&e->next, tcache->entries[tc_idx]);
     tcache->entries[tc_idx] = e;
     tcache->counts[tc_idx]++;
+    /* LAB(tcache) END */
 }
 
 /* Bin tc_idx's count, compared with mp_.tcache_count as glibc compares it: a
@@ -155,6 +157,7 @@ static inline bool tcache_available(size_t tc_idx)
    Clearing the key means the chunk's owner will not find the mark by accident. */
 static inline void *tcache_get(size_t tc_idx)
 {
+    /* LAB(tcache) BEGIN */
     tcache_entry *e = tcache->entries[tc_idx];
     if (checks_since(32) && !aligned_OK((uintptr_t)e))
         malloc_printerr("malloc(): unaligned tcache chunk detected");
@@ -163,6 +166,7 @@ static inline void *tcache_get(size_t tc_idx)
     if (checks_since(29))
         e->key = 0;
     return malloc_path(PATH_TCACHE_GET, e);
+    /* LAB(tcache) END */
 }
 
 #endif /* ARENALLOC_BINS_TCACHE_H */

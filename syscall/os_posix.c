@@ -104,6 +104,7 @@ void *os_reserve_aligned_checked(size_t size, size_t alignment)
     /* mmap only promises page alignment, but any size + alignment bytes hold
        an aligned run of size bytes: map that many, then give back what lies
        before and after the aligned run. */
+    /* LAB(heap) BEGIN */
     size_t total = size + alignment;
     char *base = reserve_at(NULL, total, 0);
     if (base == NULL)
@@ -118,6 +119,7 @@ void *os_reserve_aligned_checked(size_t size, size_t alignment)
         return NULL;
     }
     return aligned;
+    /* LAB(heap) END */
 }
 
 bool os_commit(void *addr, size_t size)

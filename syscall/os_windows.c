@@ -190,6 +190,7 @@ static void *reserve_aligned_by_virtualalloc2(size_t size, size_t alignment)
    range could be reserved. */
 static void *reserve_aligned_by_retry(size_t size, size_t alignment)
 {
+    /* LAB(wine) BEGIN */
     for (int attempt = 0; attempt < ALIGNED_RESERVE_RETRIES; attempt++) {
         char *probe = VirtualAlloc(NULL, size + alignment, MEM_RESERVE, PAGE_NOACCESS);
         if (probe == NULL)
@@ -205,6 +206,7 @@ static void *reserve_aligned_by_retry(size_t size, size_t alignment)
             VirtualFree(p, 0, MEM_RELEASE);
     }
     return NULL;
+    /* LAB(wine) END */
 }
 
 /*
@@ -233,6 +235,7 @@ struct last_resort_note {
 
 static void *reserve_aligned_inside_larger(size_t size, size_t alignment)
 {
+    /* LAB(wine) BEGIN */
     size_t page = os_page_size();
     char *base = VirtualAlloc(NULL, size + alignment, MEM_RESERVE, LAST_RESORT_MARK);
     if (base == NULL)
@@ -250,6 +253,7 @@ static void *reserve_aligned_inside_larger(size_t size, size_t alignment)
     *note = (struct last_resort_note){.base = base, .start = start, .size = size};
     VirtualProtect(base, page, PAGE_READONLY, &old_protect);
     return start;
+    /* LAB(wine) END */
 }
 
 void *os_reserve_aligned_checked(size_t size, size_t alignment)
