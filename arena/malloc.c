@@ -61,6 +61,17 @@ void *arenalloc_malloc(size_t bytes)
     return victim;
 }
 
+/* free() must not change errno.  Giving memory back to the OS keeps it (os.h),
+   so only a thread's first call, which allocates the cache's structure and may
+   run out of memory doing so, saves it.  Out of line: kept inside free, its
+   saved registers would cost every call. */
+static __attribute__((noinline)) void tcache_init_keeping_errno(void)
+{
+    int err = errno;
+    maybe_init_tcache();
+    errno = err;
+}
+
 void arenalloc_free(void *mem)
 {
     if (mem == NULL)
@@ -70,19 +81,13 @@ void arenalloc_free(void *mem)
     if (stomp_free(mem))
         return;
 
-    /* free() must not change errno.  Giving memory back to the OS keeps it
-       (os.h), so only a thread's first call, which allocates the cache's
-       structure and may run out of memory doing so, saves it. */
     mchunkptr p = mem2chunk(mem);
     if (chunk_is_mmapped(p)) {
         mmap_threshold_after_free(p);
         munmap_chunk(p);
     } else {
-        if (tcache == NULL) {
-            int err = errno;
-            maybe_init_tcache();
-            errno = err;
-        }
+        if (tcache == NULL)
+            tcache_init_keeping_errno();
         mstate av = arena_for_chunk(p);
         _int_free(av, p, free_lock_for(av));
     }
