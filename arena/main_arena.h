@@ -15,7 +15,7 @@
 
 /* ---- start-up ---------------------------------------------------------------- */
 
-extern atomic_bool malloc_initialized;
+extern OS_HIDDEN atomic_bool malloc_initialized;
 
 /* Sets up main_arena, reads the settings, registers the fork and thread-exit
    hooks.  Runs once, whichever thread calls first. */

@@ -35,8 +35,10 @@
 
 #include <stdbool.h>
 
+#include "syscall/os.h"
+
 /* The glibc 2.x release whose checks are in force: 23 ... 36. */
-extern int check_generation;
+extern OS_HIDDEN int check_generation;
 
 #define CHECKS_OLDEST 23
 #define CHECKS_NEWEST 36

@@ -22,7 +22,7 @@
 #include "bins/malloc_state.h"
 
 /* The largest chunk size that goes to a fastbin (M_MXFAST, rounded to a chunk). */
-extern INTERNAL_SIZE_T global_max_fast;
+extern OS_HIDDEN INTERNAL_SIZE_T global_max_fast;
 
 static inline INTERNAL_SIZE_T get_max_fast(void) { return global_max_fast; }
 

@@ -54,6 +54,6 @@ struct malloc_par {
     size_t tcache_unsorted_limit;
 };
 
-extern struct malloc_par mp_;
+extern OS_HIDDEN struct malloc_par mp_;
 
 #endif /* ARENALLOC_BINS_MALLOC_PAR_H */

@@ -57,7 +57,7 @@ typedef struct malloc_state *mstate;
 
 /* The arena that owns the brk heap.  Defined in arena/; bins/ needs its address
    only to tell main_arena's chunks (NON_MAIN_ARENA clear) from the others. */
-extern struct malloc_state main_arena;
+extern OS_HIDDEN struct malloc_state main_arena;
 
 /* ---- bins as lists ----------------------------------------------------------- */
 

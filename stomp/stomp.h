@@ -18,10 +18,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "syscall/os.h"
+
 enum stomp_mode { STOMP_OFF, STOMP_OVERFLOW, STOMP_UNDERFLOW };
 
 /* Set once at start-up (stomp_read_env) or by the API call; read on every malloc. */
-extern enum stomp_mode stomp_mode;
+extern OS_HIDDEN enum stomp_mode stomp_mode;
 
 static inline bool stomp_active(void) { return stomp_mode != STOMP_OFF; }
 
@@ -40,7 +42,7 @@ void *stomp_malloc(size_t bytes, size_t alignment);
    be a stomp block, so the two questions below are answered inline, with one
    load and a branch that always goes the same way, on every free and realloc;
    only after that do they look the block up (stomp.c). */
-extern bool stomp_registry_used;
+extern OS_HIDDEN bool stomp_registry_used;
 bool stomp_free_block(void *mem);
 bool stomp_block_usable_size(void *mem, size_t *size);
 
