@@ -65,8 +65,8 @@ static mchunkptr split_chunk(mstate av, mchunkptr victim, INTERNAL_SIZE_T size, 
 /* Steps 4 and 5 end the same way: take `victim` out of its bin and use it whole
    if what is left would be too small for a chunk, else split and send the rest to
    the unsorted bin.  A small request's remainder becomes the last remainder. */
-static void *take_from_bin(mstate av, mchunkptr victim, INTERNAL_SIZE_T nb, const char *corruption_msg,
-                           bool advertise_remainder)
+static inline void *take_from_bin(mstate av, mchunkptr victim, INTERNAL_SIZE_T nb, const char *corruption_msg,
+                                  bool advertise_remainder)
 {
     INTERNAL_SIZE_T size = chunksize(victim);
     unlink_chunk(av, victim);
