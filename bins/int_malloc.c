@@ -402,6 +402,8 @@ static void *malloc_steps(mstate av, INTERNAL_SIZE_T nb, struct unsorted_fill *f
         malloc_consolidate(av);
     }
 
+    /* Asked only now, as glibc does: a chunk found above needs no cache bin. */
+    fill->tc_idx = tcache_bin_for(nb);
     for (;;) {
         if ((p = process_unsorted(av, nb, fill)) != NULL)
             return p;
@@ -429,7 +431,7 @@ void *_int_malloc(mstate av, size_t bytes)
         errno = ENOMEM;
         return NULL;
     }
-    struct unsorted_fill fill = {.tc_idx = tcache_bin_for(nb)};
+    struct unsorted_fill fill = {.tc_idx = -1};
     void *p = malloc_steps(av, nb, &fill);
     if (p != NULL && !fill.from_cache) /* glibc fills no memory from the cache */
         alloc_perturb(p, bytes);
