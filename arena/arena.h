@@ -29,7 +29,7 @@ enum arena_policy {
     ARENA_POLICY_TRYLOCK,    /* glibc before 2.15: stay while uncontended, move on trylock failure */
     ARENA_POLICY_PER_THREAD, /* glibc 2.36: each thread its own arena from its first call */
 };
-extern enum arena_policy arena_policy;
+extern OS_HIDDEN enum arena_policy arena_policy;
 
 /* Returns an arena for a request of about `size` bytes, locked.  Slow paths
    (contention, a thread's first call) are in arena_get2, in arena.c.  Under

@@ -64,6 +64,17 @@ static inline __attribute__((always_inline)) void *malloc_body(size_t bytes)
     return victim;
 }
 
+/* free() must not change errno.  Giving memory back to the OS keeps it (os.h),
+   so only a thread's first call, which allocates the cache's structure and may
+   run out of memory doing so, saves it.  Out of line: kept inside free, its
+   saved registers would cost every call. */
+static __attribute__((noinline)) void tcache_init_keeping_errno(void)
+{
+    int err = errno;
+    maybe_init_tcache();
+    errno = err;
+}
+
 /* Before 2.34 a hook the program set takes malloc's place (hooks.h).  Out of
    line, so that the usual path only asks for the release. */
 static __attribute__((noinline)) void *malloc_hooked(size_t bytes, const void *caller)
@@ -89,19 +100,13 @@ static inline __attribute__((always_inline)) void free_body(void *mem)
     if (stomp_free(mem))
         return;
 
-    /* free() must not change errno.  Giving memory back to the OS keeps it
-       (os.h), so only a thread's first call, which allocates the cache's
-       structure and may run out of memory doing so, saves it. */
     mchunkptr p = mem2chunk(mem);
     if (chunk_is_mmapped(p)) {
         mmap_threshold_after_free(p);
         munmap_chunk(p);
     } else {
-        if (tcache == NULL) {
-            int err = errno;
-            maybe_init_tcache();
-            errno = err;
-        }
+        if (tcache == NULL)
+            tcache_init_keeping_errno();
         mstate av = arena_for_chunk(p);
         _int_free(av, p, free_lock_for(av));
     }

@@ -1,6 +1,6 @@
 /*
- * bins.c - setting up an arena's bins, and the two list operations every path of
- * malloc and free shares: unlink_chunk and unsorted_push (see bins.h).
+ * bins.c - setting up an arena's bins, and unlink_chunk, the list operation every
+ * path of malloc and free shares (see bins.h).
  */
 #define DEFINES_global_max_fast /* bins/static_symbols.h */
 #include "bins/bins.h"
@@ -69,23 +69,4 @@ void unlink_chunk(mstate av, mchunkptr p)
     /* A chunk that is not the head of its size run has fd_nextsize NULL. */
     if (!in_smallbin_range(chunksize_nomask(p)) && p->fd_nextsize != NULL)
         unlink_nextsize(p, fd);
-}
-
-void unsorted_push(mstate av, mchunkptr p, INTERNAL_SIZE_T size, const char *corruption_msg)
-{
-    mchunkptr bck = unsorted_chunks(av);
-    mchunkptr fwd = bck->fd;
-    if (corruption_msg != NULL && fwd->bk != bck)
-        malloc_printerr(corruption_msg);
-
-    p->fd = fwd;
-    p->bk = bck;
-    /* The unsorted bin keeps no size order; a large chunk's nextsize links are
-       set when it is sorted into its bin. */
-    if (!in_smallbin_range(size)) {
-        p->fd_nextsize = NULL;
-        p->bk_nextsize = NULL;
-    }
-    bck->fd = p;
-    fwd->bk = p;
 }

@@ -35,6 +35,8 @@
 
 #include <stdbool.h>
 
+#include "syscall/os.h"
+
 #define RELEASE_OLDEST 23
 #define RELEASE_NEWEST 36
 
@@ -46,14 +48,9 @@
 #define RELEASE_DEFAULT RELEASE_NEWEST
 #endif
 
-/* The glibc 2.x release in force: 23 ... 36.  Hidden where ELF has the notion:
-   the library's code reads it directly, not through the GOT
-   (arenalloc_get_release is the interface). */
-#if defined(__GNUC__) && !defined(_WIN32)
-extern __attribute__((visibility("hidden"))) int glibc_release;
-#else
-extern int glibc_release;
-#endif
+/* The glibc 2.x release in force: 23 ... 36 (arenalloc_get_release is the
+   interface; the library's code reads it directly). */
+extern OS_HIDDEN int glibc_release;
 
 /* True when glibc 2.`minor`'s behaviour is in force: the one question code asks. */
 static inline bool release_since(int minor) { return glibc_release >= minor; }

@@ -34,8 +34,8 @@
    touches top, else at the front of the unsorted bin.  Returns the merged size.
    The two callers differ only in the words of their corruption messages.
    (glibc 2.39 gave this step, and the two below, these names.) */
-static INTERNAL_SIZE_T _int_free_create_chunk(mstate av, mchunkptr p, INTERNAL_SIZE_T size, mchunkptr nextchunk,
-                                              const char *prev_size_msg, const char *unsorted_msg)
+static inline INTERNAL_SIZE_T _int_free_create_chunk(mstate av, mchunkptr p, INTERNAL_SIZE_T size, mchunkptr nextchunk,
+                                                     const char *prev_size_msg, const char *unsorted_msg)
 {
     /* LAB(coalesce) BEGIN */
     INTERNAL_SIZE_T nextsize = chunksize(nextchunk);

@@ -66,8 +66,8 @@ static mchunkptr split_chunk(mstate av, mchunkptr victim, INTERNAL_SIZE_T size, 
 /* Steps 4 and 5 end the same way: take `victim` out of its bin and use it whole
    if what is left would be too small for a chunk, else split and send the rest to
    the unsorted bin.  A small request's remainder becomes the last remainder. */
-static void *take_from_bin(mstate av, mchunkptr victim, INTERNAL_SIZE_T nb, const char *corruption_msg,
-                           bool advertise_remainder)
+static inline void *take_from_bin(mstate av, mchunkptr victim, INTERNAL_SIZE_T nb, const char *corruption_msg,
+                                  bool advertise_remainder)
 {
     INTERNAL_SIZE_T size = chunksize(victim);
     unlink_chunk(av, victim);
@@ -417,6 +417,8 @@ static void *malloc_steps(mstate av, INTERNAL_SIZE_T nb, struct unsorted_fill *f
         malloc_consolidate(av);
     }
 
+    /* Asked only now, as glibc does: a chunk found above needs no cache bin. */
+    fill->tc_idx = tcache_bin_for(nb);
     for (;;) {
         if ((p = process_unsorted(av, nb, fill)) != NULL)
             return p;
@@ -445,7 +447,7 @@ void *_int_malloc(mstate av, size_t bytes)
         errno = ENOMEM;
         return NULL;
     }
-    struct unsorted_fill fill = {.tc_idx = tcache_bin_for(nb)};
+    struct unsorted_fill fill = {.tc_idx = -1};
     void *p = malloc_steps(av, nb, &fill);
     if (p != NULL && !fill.from_cache) /* glibc fills no memory from the cache */
         alloc_perturb(p, bytes);

@@ -16,7 +16,7 @@
 
 /* newp (in use, of newsize >= nb) keeps nb bytes; the rest, if at least MINSIZE,
    becomes a chunk of its own and is freed. */
-static void *shrink_to(mstate av, mchunkptr newp, INTERNAL_SIZE_T newsize, INTERNAL_SIZE_T nb)
+static inline void *shrink_to(mstate av, mchunkptr newp, INTERNAL_SIZE_T newsize, INTERNAL_SIZE_T nb)
 {
     INTERNAL_SIZE_T remainder_size = newsize - nb;
 

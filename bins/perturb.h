@@ -19,8 +19,10 @@
 #include <stdbool.h>
 #include <string.h>
 
-extern int perturb_byte;   /* M_PERTURB; 0 is off */
-extern bool fill_patterns; /* ARENALLOC_FILL */
+#include "syscall/os.h"
+
+extern OS_HIDDEN int perturb_byte;   /* M_PERTURB; 0 is off */
+extern OS_HIDDEN bool fill_patterns; /* ARENALLOC_FILL */
 
 #define FILL_ALLOCATED 0xA1
 #define FILL_FREED     0xDE

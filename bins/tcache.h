@@ -109,7 +109,7 @@ extern OS_THREAD_LOCAL tcache_perthread_struct *tcache STATIC_SYMBOL_NAME(tcache
 /* One random value for the process, chosen at start-up: a cached chunk's key.
    Random, so a program's own data (or an attacker who cannot read memory) does
    not carry it by chance. */
-extern uintptr_t tcache_key;
+extern OS_HIDDEN uintptr_t tcache_key;
 
 /* The mark free leaves in a cached chunk's key: the random key from 2.34, the
    thread's structure before. */

@@ -181,9 +181,8 @@ static struct {
     size_t live;
 } registry = {.lock = OS_LOCK_INITIALIZER};
 
-/* Set, for good, when the first block enters the registry, so free() of an
-   ordinary chunk costs one load while stomp mode has never been used. */
-static bool registry_used;
+/* Set, for good, when the first block enters the registry (stomp.h). */
+bool stomp_registry_used;
 
 enum { NOT_FOUND = -1 };
 
@@ -262,7 +261,7 @@ static bool registry_add(const struct stomp_block *b)
     registry_put(registry.slots, registry.capacity, registry.log2_capacity, b);
     registry.count++;
     registry.live++;
-    __atomic_store_n(&registry_used, true, __ATOMIC_RELEASE);
+    __atomic_store_n(&stomp_registry_used, true, __ATOMIC_RELEASE);
     return true;
 }
 
@@ -369,9 +368,9 @@ void *stomp_malloc(size_t bytes, size_t alignment)
     return mem;
 }
 
-bool stomp_free(void *mem)
+bool stomp_free_block(void *mem)
 {
-    if (mem == NULL || !__atomic_load_n(&registry_used, __ATOMIC_ACQUIRE))
+    if (mem == NULL || !__atomic_load_n(&stomp_registry_used, __ATOMIC_ACQUIRE))
         return false;
     int saved_errno = errno; /* free() keeps errno, and a failed mmap sets it */
 
@@ -405,7 +404,7 @@ bool stomp_free(void *mem)
 /* Looks mem up and copies its entry to *b.  False when mem is not a stomp block. */
 static bool find_block(void *mem, struct stomp_block *b)
 {
-    if (mem == NULL || !__atomic_load_n(&registry_used, __ATOMIC_ACQUIRE))
+    if (mem == NULL || !__atomic_load_n(&stomp_registry_used, __ATOMIC_ACQUIRE))
         return false;
     os_lock(&registry.lock);
     ptrdiff_t i = registry_find(mem);
@@ -415,7 +414,7 @@ static bool find_block(void *mem, struct stomp_block *b)
     return i != NOT_FOUND;
 }
 
-bool stomp_usable_size(void *mem, size_t *size)
+bool stomp_block_usable_size(void *mem, size_t *size)
 {
     struct stomp_block b;
     if (!find_block(mem, &b))

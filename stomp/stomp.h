@@ -18,10 +18,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "syscall/os.h"
+
 enum stomp_mode { STOMP_OFF, STOMP_OVERFLOW, STOMP_UNDERFLOW };
 
 /* Set once at start-up (stomp_read_env) or by the API call; read on every malloc. */
-extern enum stomp_mode stomp_mode;
+extern OS_HIDDEN enum stomp_mode stomp_mode;
 
 static inline bool stomp_active(void) { return stomp_mode != STOMP_OFF; }
 
@@ -36,15 +38,29 @@ void stomp_read_env(void);
    pages are fresh, so calloc need not clear them. */
 void *stomp_malloc(size_t bytes, size_t alignment);
 
+/* Set for good when the first stomp block is made.  Until then no pointer can
+   be a stomp block, so the two questions below are answered inline, with one
+   load and a branch that always goes the same way, on every free and realloc;
+   only after that do they look the block up (stomp.c). */
+extern OS_HIDDEN bool stomp_registry_used;
+bool stomp_free_block(void *mem);
+bool stomp_block_usable_size(void *mem, size_t *size);
+
 /* Frees a stomp block: its pages become inaccessible and it waits in the
    quarantine.  Returns false, touching nothing, when mem is not a stomp block
    (the caller then frees it normally).  A second free of a block still in the
    quarantine aborts with "free(): invalid pointer".  Keeps errno. */
-bool stomp_free(void *mem);
+static inline bool stomp_free(void *mem)
+{
+    return __atomic_load_n(&stomp_registry_used, __ATOMIC_ACQUIRE) && stomp_free_block(mem);
+}
 
 /* When mem is a stomp block, stores its usable size in *size (0 once freed) and
    returns true; else returns false.  Never reads the block itself. */
-bool stomp_usable_size(void *mem, size_t *size);
+static inline bool stomp_usable_size(void *mem, size_t *size)
+{
+    return __atomic_load_n(&stomp_registry_used, __ATOMIC_ACQUIRE) && stomp_block_usable_size(mem, size);
+}
 
 /* mem must be a live stomp block.  Moves it to a new block of `bytes` bytes (laid
    out for the current mode), copying what fits, and frees the old one.  As glibc's

@@ -161,6 +161,19 @@ bool os_lock_unless_used(os_lock_t *lock);
    Windows build exports only the arenalloc_* names). */
 #define OS_THREAD_LOCAL _Thread_local
 
+/* Marks the declaration of a variable the library's files share (extern in a
+   header).  Its definition is hidden already (-fvisibility=hidden), but a file
+   that sees only the declaration must assume it may live in another shared
+   object and reads it through the GOT: two instructions, an address load and
+   the read.  Declared hidden, it is read in one, relative to the instruction
+   pointer; the fast paths read half a dozen such variables on every call.
+   Only ELF has the attribute; elsewhere it is nothing. */
+#ifdef __ELF__
+#define OS_HIDDEN __attribute__((visibility("hidden")))
+#else
+#define OS_HIDDEN
+#endif
+
 /* Registers `fn`, to be called when a thread that called os_thread_exit_arm()
    exits (once per arming).  Call once, before arming.  Returns false on failure.
    (POSIX: a pthread key's destructor; Windows: a fiber-local slot's callback.) */
