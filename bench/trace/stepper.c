@@ -484,6 +484,8 @@ static uint64_t replay_window(struct trace_reader *tr, FILE *out, FILE *calls)
 
     W.out = out, W.calls = calls;
     while ((got = trace_next(tr, &r)) == 1) {
+        if (r.index >= O.from && W.steps == O.count)
+            break; /* before the next lesson's settings, which the header reports */
         for (int i = 0; i < L.n; i++)
             if (L.starts[i] == r.index && L.tcache_count[i] >= 0) {
                 arenalloc_set_tcache_count((size_t)L.tcache_count[i]);
@@ -493,8 +495,6 @@ static uint64_t replay_window(struct trace_reader *tr, FILE *out, FILE *calls)
             turn(&r, false);
             continue;
         }
-        if (W.steps == O.count)
-            break;
         if (W.steps == 0)
             put_step(out, true, NULL); /* step 0: the whole heap the window starts on */
         turn(&r, true);
