@@ -307,7 +307,8 @@ static void second_arena(void)
            "glibc 2.36 gives a thread an arena of its own at its first call (arenalloc's per-thread policy,\n"
            "set here; under its default trylock policy a thread moves only when it finds its arena locked).\n"
            "The arena lives in a heap mapped apart from main_arena, with its own top, bins and lock; its\n"
-           "chunks have NON_MAIN_ARENA set.  The main thread allocates, then a second thread does.");
+           "chunks have NON_MAIN_ARENA set, and the first is the thread's cache (0x290 bytes).  The main\n"
+           "thread allocates, then a second thread does.");
     arenalloc_set_arena_policy(ARENALLOC_POLICY_PER_THREAD);
     arena_policy = ARENALLOC_POLICY_PER_THREAD;
     call_malloc(48);
