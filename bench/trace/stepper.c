@@ -27,7 +27,9 @@
  * (ARENALLOC_ARENA_POLICY, or the lesson's): under the per-thread policy every
  * thread gets the arena it had in the program; under trylock, never
  * contended, they all stay on main_arena.  A trace does not say when a thread
- * ended, so every thread lives until the replay ends.
+ * ended: a replayed thread ends after its last call in the trace (as the
+ * tour's second thread does), and that call's step is read once it has ended,
+ * so it shows the thread's cache given back to its arena.
  *
  * --lessons names a file the tour writes (tools/tour/tour.c): one line per
  * lesson, "first_call<TAB>tcache_count<TAB>arena_policy<TAB>title<TAB>text" (a
@@ -358,23 +360,31 @@ static struct {
     uint64_t steps;
 } W;
 
-static void take_turn(const struct trace_record *r, bool in_window)
+/* What a call did: what it returned, its path, the arena it worked in. */
+struct call_result {
+    void *p;
+    unsigned path;
+    mstate used;
+};
+
+static struct call_result make_call(const struct trace_record *r)
 {
-    if (!in_window) {
-        replay(r);
-        return;
-    }
     mstate freed = trace_record_ends_old(r) ? arena_of(ptr_of(r->old_id)) : NULL;
     arenalloc_path_take();
     void *p = replay(r);
     unsigned path = arenalloc_path_take();
-    mstate used = freed != NULL ? freed : arena_of(p);
-    int arena = put_step(W.out, false, used);
+    return (struct call_result){p, path, freed != NULL ? freed : arena_of(p)};
+}
+
+/* The call's row and the heap after it. */
+static void write_step(const struct trace_record *r, const struct call_result *c)
+{
+    int arena = put_step(W.out, false, c->used);
     char text[256];
     trace_format_call(text, sizeof text, r);
     fprintf(W.calls, "%s\n[%" PRIu64 ",%" PRIu32 ",", W.steps == 0 ? "" : ",", r->index, r->thread);
     put_string(W.calls, text);
-    fprintf(W.calls, ",%" PRIuPTR ",%u,%" PRIu64 ",%d]", (uintptr_t)p, path, r->new_id, arena);
+    fprintf(W.calls, ",%" PRIuPTR ",%u,%" PRIu64 ",%d]", (uintptr_t)c->p, c->path, r->new_id, arena);
     W.steps++;
     if (dump_wanted(W.steps))
         write_dump(W.steps);
@@ -389,8 +399,18 @@ struct turn_thread {
     pthread_t pthread;
     pthread_cond_t go;
     struct trace_record r;
+    struct call_result result; /* of its last call, for the main thread to write */
     bool in_window, has_turn, quit;
 };
+
+/* The index of each trace thread's last call (count_records). */
+static uint64_t *last_call;
+static uint32_t nlast_calls;
+
+static bool is_last_call(const struct trace_record *r)
+{
+    return r->thread < nlast_calls && last_call[r->thread] == r->index;
+}
 
 static pthread_mutex_t baton = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
@@ -407,10 +427,15 @@ static void *turn_loop(void *arg)
         if (t->quit)
             break;
         pthread_mutex_unlock(&baton);
-        take_turn(&t->r, t->in_window);
+        bool last = is_last_call(&t->r);
+        t->result = make_call(&t->r);
+        if (t->in_window && !last)
+            write_step(&t->r, &t->result);
         pthread_mutex_lock(&baton);
         t->has_turn = false;
         pthread_cond_signal(&done);
+        if (last)
+            break; /* the main thread joins it, then writes the step */
     }
     pthread_mutex_unlock(&baton);
     return NULL;
@@ -442,11 +467,23 @@ static struct turn_thread *turn_thread(uint32_t n)
     return turn_threads[n];
 }
 
+/* The thread of trace thread n has ended. */
+static void end_turn_thread(uint32_t n)
+{
+    struct turn_thread *t = turn_threads[n];
+    pthread_join(t->pthread, NULL);
+    pthread_cond_destroy(&t->go);
+    free(t);
+    turn_threads[n] = NULL;
+}
+
 /* Gives record r its turn, on its thread, and waits until it is over. */
 static void turn(const struct trace_record *r, bool in_window)
 {
     if (r->thread == 0) {
-        take_turn(r, in_window);
+        struct call_result c = make_call(r);
+        if (in_window)
+            write_step(r, &c);
         return;
     }
     struct turn_thread *t = turn_thread(r->thread);
@@ -456,6 +493,12 @@ static void turn(const struct trace_record *r, bool in_window)
     while (t->has_turn)
         pthread_cond_wait(&done, &baton);
     pthread_mutex_unlock(&baton);
+    if (is_last_call(r)) {
+        struct call_result c = t->result;
+        end_turn_thread(r->thread);
+        if (in_window)
+            write_step(r, &c);
+    }
 }
 
 static void end_turn_threads(void)
@@ -468,9 +511,7 @@ static void end_turn_threads(void)
         t->quit = true;
         pthread_cond_signal(&t->go);
         pthread_mutex_unlock(&baton);
-        pthread_join(t->pthread, NULL);
-        pthread_cond_destroy(&t->go);
-        free(t);
+        end_turn_thread(n);
     }
     free(turn_threads);
 }
@@ -619,7 +660,8 @@ static int parse(int argc, char **argv)
     return 0;
 }
 
-/* Counts the records, so that a window too long is refused before any work. */
+/* Counts the records, so that a window too long is refused before any work,
+   and notes each thread's last call. */
 static uint64_t count_records(const char *path)
 {
     struct trace_reader tr;
@@ -627,8 +669,17 @@ static uint64_t count_records(const char *path)
     int got;
     if (trace_open(&tr, path) != 0)
         exit(1);
-    while ((got = trace_next(&tr, &r)) == 1)
-        ;
+    while ((got = trace_next(&tr, &r)) == 1) {
+        if (r.thread >= nlast_calls) {
+            last_call = realloc(last_call, (r.thread + 1) * sizeof *last_call);
+            if (last_call == NULL) {
+                fprintf(stderr, "arena-step: out of memory\n");
+                exit(1);
+            }
+            nlast_calls = r.thread + 1;
+        }
+        last_call[r.thread] = r.index;
+    }
     uint64_t n = tr.next_index;
     trace_close(&tr);
     if (got < 0)

@@ -52,6 +52,14 @@ for lesson in 8 9; do
     count "$out/steps-$lesson.log"
     check "lesson $lesson's calls run on two threads and reach a thread arena" \
         grep -q ', 2 arenas)' "$out/steps-$lesson.log"
+    # The replay, its threads taking turns, ends on the heap the tour itself
+    # dumped at the end of the lesson: every arena's chunks, sizes and states.
+    last=$(ls "$out/dumps-$lesson" | sed 's/step-\(.*\).json/\1/' | sort -n | tail -1)
+    check "lesson $lesson's last step is the tour's own heap (every arena's chunk sizes and states)" node -e '
+        const fs = require("fs"), [a, b] = process.argv.slice(1).map((f) => JSON.parse(fs.readFileSync(f, "utf8")));
+        const shape = (d) => JSON.stringify(d.arenas.map((x) => x.chunks.map((c) => [c.size, c.state])));
+        process.exit(shape(a) === shape(b) && a.arenas.length > 1 ? 0 : 1);' \
+        "$out/dumps-$lesson/step-$last.json" "$out/traces/$(printf 'step-%03d' $lesson).json"
 done
 mkdir -p "$out/dumps-sqlite"
 "$step" --count 5000 --dump-at 1,37,500,1234,2999,4000,5000 --dump-dir "$out/dumps-sqlite" \
