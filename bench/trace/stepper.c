@@ -376,15 +376,16 @@ static struct call_result make_call(const struct trace_record *r)
     return (struct call_result){p, path, freed != NULL ? freed : arena_of(p)};
 }
 
-/* The call's row and the heap after it. */
-static void write_step(const struct trace_record *r, const struct call_result *c)
+/* The call's row and the heap after it: [index, thread, text, returned, path,
+   new id, arena (-1: none), whether the thread ended after it]. */
+static void write_step(const struct trace_record *r, const struct call_result *c, bool ended)
 {
     int arena = put_step(W.out, false, c->used);
     char text[256];
     trace_format_call(text, sizeof text, r);
     fprintf(W.calls, "%s\n[%" PRIu64 ",%" PRIu32 ",", W.steps == 0 ? "" : ",", r->index, r->thread);
     put_string(W.calls, text);
-    fprintf(W.calls, ",%" PRIuPTR ",%u,%" PRIu64 ",%d]", (uintptr_t)c->p, c->path, r->new_id, arena);
+    fprintf(W.calls, ",%" PRIuPTR ",%u,%" PRIu64 ",%d,%d]", (uintptr_t)c->p, c->path, r->new_id, arena, ended);
     W.steps++;
     if (dump_wanted(W.steps))
         write_dump(W.steps);
@@ -430,7 +431,7 @@ static void *turn_loop(void *arg)
         bool last = is_last_call(&t->r);
         t->result = make_call(&t->r);
         if (t->in_window && !last)
-            write_step(&t->r, &t->result);
+            write_step(&t->r, &t->result, false);
         pthread_mutex_lock(&baton);
         t->has_turn = false;
         pthread_cond_signal(&done);
@@ -483,7 +484,7 @@ static void turn(const struct trace_record *r, bool in_window)
     if (r->thread == 0) {
         struct call_result c = make_call(r);
         if (in_window)
-            write_step(r, &c);
+            write_step(r, &c, false);
         return;
     }
     struct turn_thread *t = turn_thread(r->thread);
@@ -497,7 +498,7 @@ static void turn(const struct trace_record *r, bool in_window)
         struct call_result c = t->result;
         end_turn_thread(r->thread);
         if (in_window)
-            write_step(r, &c);
+            write_step(r, &c, true);
     }
 }
 

@@ -129,6 +129,7 @@ const shown = (page) => page.evaluate(() => ({
     `${mine?.chunks} vs ${theirs?.chunks.length}`);
   check('lesson 8: the second thread\'s free put its 1200-byte chunk in the thread arena\'s unsorted bin',
     /unsorted/.test(s.path) && s.bins.some((b) => b.kind === 'unsorted' && b.count >= 1), `${s.path} ${JSON.stringify(s.bins)}`);
+  check('lesson 8: the second thread\'s last call says the thread ends there (its last in the trace)', /; t1 ends$/.test(s.path), s.path);
   await page.screenshot({ path: `${shotDir}/tour-08-after-free.png` });
   await page.close();
 

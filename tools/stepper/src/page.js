@@ -58,8 +58,9 @@ function callText(step) {
   const c = data.calls[step - 1], ret = c[3] ? ' = ' + hex(c[3]) : '';
   manyArenas ??= data.calls.some((k) => k[6] > 0);
   const path = S.pathLabel(step - 1), where = manyArenas && c[6] >= 0 ? `arena ${c[6]}` : '';
+  const ends = c[7] ? `; t${c[1]} ends` : '';
   return { num: '#' + c[0], text: (data.threads > 1 ? 't' + c[1] + ' ' : '') + c[2] + ret,
-           path: [path, where].filter(Boolean).join(', in '), arena: c[6], thread: c[1] };
+           path: [path, where].filter(Boolean).join(', in ') + ends, arena: c[6], thread: c[1] };
 }
 
 function drawCalls() {
@@ -208,8 +209,10 @@ function sizeRange(kind, index) {
 function drawBins(heap) {
   const out = [];
   const tc = tcacheLists(heap);
-  // The cache is per thread: the one shown is the calling thread's.
-  const owner = data.threads > 1 && pos > 0 ? `thread t${data.calls[pos - 1][1]}'s, ` : '';
+  // The cache is per thread: the one shown is the calling thread's (the main
+  // thread's once the calling thread has ended: arena-step read the heap there).
+  const c = data.calls[pos - 1];
+  const owner = data.threads > 1 && pos > 0 ? `thread t${c[7] ? 0 : c[1]}'s, ` : '';
   out.push(`<h3>tcache <small>(${owner}count ${data.tcache_count}${heap.tcache ? ', at ' + hex(heap.tcache) : ''})</small></h3>`);
   out.push(tc.length ? tc.map((b) => `<div class="bin" data-kind="tcache" data-count="${b.entries.length}"><b>tcachebins[${b.index}]</b> ${hex(b.index * 16 + 32)} (${b.entries.length}): ${listHtml(b.entries, (r) => r[1] + 16)}</div>`).join('') : '<div class="empty">empty</div>');
   for (let a = 0; a < heap.arenas.length; a++) {
