@@ -17,14 +17,26 @@
  * links, from which the page rebuilds the lists (and tests/stepper checks that
  * the lists so rebuilt are the dump's).
  *
- * Every thread's calls are replayed on this one thread, in trace order: the
- * page shows one arena's story, not the threads' contention.
+ * Each thread of the trace is replayed on a thread of its own (trace thread 0
+ * on this one), and the threads take turns in the trace's order: a thread
+ * waits for the baton, makes its call, reads the heap and writes the step,
+ * then hands the baton back.  So the replay is the same every time, the heap
+ * is read while no other thread can change it, and the step shows the heap as
+ * the calling thread sees it (its own cache).  Which arena a thread gets then
+ * depends only on the order of the calls and the arena policy
+ * (ARENALLOC_ARENA_POLICY, or the lesson's): under the per-thread policy every
+ * thread gets the arena it had in the program; under trylock, never
+ * contended, they all stay on main_arena.  A trace does not say when a thread
+ * ended: a replayed thread ends after its last call in the trace (as the
+ * tour's second thread does), and that call's step is read once it has ended,
+ * so it shows the thread's cache given back to its arena.
  *
  * --lessons names a file the tour writes (tools/tour/tour.c): one line per
- * lesson, "first_call<TAB>tcache_count<TAB>replayable<TAB>title<TAB>text" (a
- * tcache_count of -1: the lesson made no call).
- * --lesson S makes the window lesson S's calls, with the cache set as the
- * tour set it.  --dump-at writes arenalloc_dump's own JSON after the given
+ * lesson, "first_call<TAB>tcache_count<TAB>arena_policy<TAB>title<TAB>text" (a
+ * tcache_count of -1: the lesson made no call; arena_policy trylock or
+ * per-thread).
+ * --lesson S makes the window lesson S's calls, with the cache and the arena
+ * policy set as the tour set them.  --dump-at writes arenalloc_dump's own JSON after the given
  * steps of the window to DIR/step-I.json, for the test that compares the two.
  *
  * Refused with one line and exit status 1: a trace the reader refuses, a
@@ -33,11 +45,14 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena/arena.h"
+#include "arena/heap.h"
 #include "arena/main_arena.h"
 #include "include/arenalloc.h"
 #include "inspect/dump.h"
@@ -55,14 +70,15 @@ static struct {
 } O = {.count = UINT64_MAX, .max_steps = DEFAULT_MAX_STEPS, .lesson = -1};
 
 /* What the page shows of a lesson; and where each lesson of the tour starts,
-   with the cache's setting the tour gave it, so that the calls before the
-   window run as they ran in the tour. */
+   with the cache's setting and the arena policy the tour gave it, so that the
+   calls before the window run as they ran in the tour. */
 #define MAX_LESSONS 64
 static struct {
     char title[256], text[2048];
     uint64_t first, end;
     uint64_t starts[MAX_LESSONS];
     long tcache_count[MAX_LESSONS];
+    int arena_policy[MAX_LESSONS];
     int n;
 } L;
 
@@ -204,8 +220,18 @@ static void put_arena_diff(FILE *out, const struct heap_dump *d)
     fprintf(out, "],[%d,%" PRIu64 ",%" PRIuPTR "]", d->n_mmaps, (uint64_t)d->mmapped_mem, d->tcache.address);
 }
 
-/* One step: [changed chunks],[removed],[arenas],[mmaps, mmapped bytes, tcache]. */
-static void put_step(FILE *out, bool first)
+/* The index in the dump of the arena whose address is `a`; -1 for none. */
+static int arena_index(const struct heap_dump *d, uintptr_t a)
+{
+    for (int i = 0; i < d->narenas; i++)
+        if (d->arenas[i].address == a)
+            return i;
+    return -1;
+}
+
+/* One step: [changed chunks],[removed],[arenas],[mmaps, mmapped bytes, tcache].
+   Returns the dump's index of arena `used` (-1 for none). */
+static int put_step(FILE *out, bool first, mstate used)
 {
     struct heap_dump d;
     malloc_ensure_init(); /* the window may start before the first call */
@@ -219,7 +245,9 @@ static void put_step(FILE *out, bool first)
     fputc(',', out);
     put_arena_diff(out, &d);
     fputc(']', out);
+    int index = used != NULL ? arena_index(&d, (uintptr_t)used) : -1;
     release_heap_dump(&d);
+    return index;
 }
 
 /* ---- replaying ---------------------------------------------------------------------- */
@@ -280,6 +308,16 @@ static void *replay(const struct trace_record *r)
     return p;
 }
 
+/* The arena a call worked in: that of the chunk it freed or resized, else of
+   the chunk it returned; NULL for a mapped chunk or no chunk.  `mem` is read
+   before a free, while its chunk is still the program's. */
+static mstate arena_of(void *mem)
+{
+    if (mem == NULL || chunk_is_mmapped(mem2chunk(mem)))
+        return NULL;
+    return arena_for_chunk(mem2chunk(mem));
+}
+
 /* A JSON string: the call's text and the lesson's words need only these escapes. */
 static void put_string(FILE *out, const char *s)
 {
@@ -314,44 +352,199 @@ static void write_dump(uint64_t step)
     }
 }
 
+/* ---- the turns ------------------------------------------------------------------------ */
+
+/* A turn: one call of the trace, and, inside the window, its step. */
+static struct {
+    FILE *out, *calls;
+    uint64_t steps;
+} W;
+
+/* What a call did: what it returned, its path, the arena it worked in. */
+struct call_result {
+    void *p;
+    unsigned path;
+    mstate used;
+};
+
+static struct call_result make_call(const struct trace_record *r)
+{
+    mstate freed = trace_record_ends_old(r) ? arena_of(ptr_of(r->old_id)) : NULL;
+    arenalloc_path_take();
+    void *p = replay(r);
+    unsigned path = arenalloc_path_take();
+    return (struct call_result){p, path, freed != NULL ? freed : arena_of(p)};
+}
+
+/* The call's row and the heap after it: [index, thread, text, returned, path,
+   new id, arena (-1: none), whether the thread ended after it]. */
+static void write_step(const struct trace_record *r, const struct call_result *c, bool ended)
+{
+    int arena = put_step(W.out, false, c->used);
+    char text[256];
+    trace_format_call(text, sizeof text, r);
+    fprintf(W.calls, "%s\n[%" PRIu64 ",%" PRIu32 ",", W.steps == 0 ? "" : ",", r->index, r->thread);
+    put_string(W.calls, text);
+    fprintf(W.calls, ",%" PRIuPTR ",%u,%" PRIu64 ",%d,%d]", (uintptr_t)c->p, c->path, r->new_id, arena, ended);
+    W.steps++;
+    if (dump_wanted(W.steps))
+        write_dump(W.steps);
+}
+
+/* The baton.  The thread whose turn it is (a trace thread's, or this one's)
+   holds it; each of the others waits on its own condition until handed a
+   record, and the main thread waits on `done` until the turn is over.  The
+   mutex's hand-over orders the threads' memory, so each sees the heap and the
+   files as the turn before left them. */
+struct turn_thread {
+    pthread_t pthread;
+    pthread_cond_t go;
+    struct trace_record r;
+    struct call_result result; /* of its last call, for the main thread to write */
+    bool in_window, has_turn, quit;
+};
+
+/* The index of each trace thread's last call (count_records). */
+static uint64_t *last_call;
+static uint32_t nlast_calls;
+
+static bool is_last_call(const struct trace_record *r)
+{
+    return r->thread < nlast_calls && last_call[r->thread] == r->index;
+}
+
+static pthread_mutex_t baton = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
+static struct turn_thread **turn_threads; /* by trace thread; [0] unused: the main thread's */
+static uint32_t nturn_threads;
+
+static void *turn_loop(void *arg)
+{
+    struct turn_thread *t = arg;
+    pthread_mutex_lock(&baton);
+    for (;;) {
+        while (!t->has_turn && !t->quit)
+            pthread_cond_wait(&t->go, &baton);
+        if (t->quit)
+            break;
+        pthread_mutex_unlock(&baton);
+        bool last = is_last_call(&t->r);
+        t->result = make_call(&t->r);
+        if (t->in_window && !last)
+            write_step(&t->r, &t->result, false);
+        pthread_mutex_lock(&baton);
+        t->has_turn = false;
+        pthread_cond_signal(&done);
+        if (last)
+            break; /* the main thread joins it, then writes the step */
+    }
+    pthread_mutex_unlock(&baton);
+    return NULL;
+}
+
+/* The thread of trace thread n, started at its first call (the trace numbers
+   threads in the order of their first calls). */
+static struct turn_thread *turn_thread(uint32_t n)
+{
+    if (n >= nturn_threads) {
+        struct turn_thread **more = realloc(turn_threads, (n + 1) * sizeof *more);
+        if (more == NULL) {
+            fprintf(stderr, "arena-step: out of memory\n");
+            exit(1);
+        }
+        memset(more + nturn_threads, 0, (n + 1 - nturn_threads) * sizeof *more);
+        turn_threads = more, nturn_threads = n + 1;
+    }
+    if (turn_threads[n] == NULL) {
+        struct turn_thread *t = xcalloc(1, sizeof *t);
+        pthread_cond_init(&t->go, NULL);
+        if (pthread_create(&t->pthread, NULL, turn_loop, t) != 0) {
+            fprintf(stderr, "arena-step: %s: cannot start a thread for the trace's thread %" PRIu32 "\n", O.trace,
+                    n);
+            exit(1);
+        }
+        turn_threads[n] = t;
+    }
+    return turn_threads[n];
+}
+
+/* The thread of trace thread n has ended. */
+static void end_turn_thread(uint32_t n)
+{
+    struct turn_thread *t = turn_threads[n];
+    pthread_join(t->pthread, NULL);
+    pthread_cond_destroy(&t->go);
+    free(t);
+    turn_threads[n] = NULL;
+}
+
+/* Gives record r its turn, on its thread, and waits until it is over. */
+static void turn(const struct trace_record *r, bool in_window)
+{
+    if (r->thread == 0) {
+        struct call_result c = make_call(r);
+        if (in_window)
+            write_step(r, &c, false);
+        return;
+    }
+    struct turn_thread *t = turn_thread(r->thread);
+    pthread_mutex_lock(&baton);
+    t->r = *r, t->in_window = in_window, t->has_turn = true;
+    pthread_cond_signal(&t->go);
+    while (t->has_turn)
+        pthread_cond_wait(&done, &baton);
+    pthread_mutex_unlock(&baton);
+    if (is_last_call(r)) {
+        struct call_result c = t->result;
+        end_turn_thread(r->thread);
+        if (in_window)
+            write_step(r, &c, true);
+    }
+}
+
+static void end_turn_threads(void)
+{
+    for (uint32_t n = 1; n < nturn_threads; n++) {
+        struct turn_thread *t = turn_threads[n];
+        if (t == NULL)
+            continue;
+        pthread_mutex_lock(&baton);
+        t->quit = true;
+        pthread_cond_signal(&t->go);
+        pthread_mutex_unlock(&baton);
+        end_turn_thread(n);
+    }
+    free(turn_threads);
+}
+
 /* Replays the calls before the window silently, then the window's calls, each
    followed by its step.  Returns the number of steps written. */
 static uint64_t replay_window(struct trace_reader *tr, FILE *out, FILE *calls)
 {
     struct trace_record r;
-    uint64_t steps = 0;
     int got;
-    bool first = true;
 
+    W.out = out, W.calls = calls;
     while ((got = trace_next(tr, &r)) == 1) {
+        if (r.index >= O.from && W.steps == O.count)
+            break; /* before the next lesson's settings, which the header reports */
         for (int i = 0; i < L.n; i++)
-            if (L.starts[i] == r.index && L.tcache_count[i] >= 0)
+            if (L.starts[i] == r.index && L.tcache_count[i] >= 0) {
                 arenalloc_set_tcache_count((size_t)L.tcache_count[i]);
+                arenalloc_set_arena_policy(L.arena_policy[i]);
+            }
         if (r.index < O.from) {
-            replay(&r);
+            turn(&r, false);
             continue;
         }
-        if (steps == O.count)
-            break;
-        if (steps == 0)
-            put_step(out, true); /* step 0: the whole heap the window starts on */
-        arenalloc_path_take();
-        void *p = replay(&r);
-        unsigned path = arenalloc_path_take();
-        char text[256];
-        trace_format_call(text, sizeof text, &r);
-        fprintf(calls, "%s\n[%" PRIu64 ",%" PRIu32 ",", first ? "" : ",", r.index, r.thread);
-        put_string(calls, text);
-        fprintf(calls, ",%" PRIuPTR ",%u,%" PRIu64 "]", (uintptr_t)p, path, r.new_id);
-        first = false;
-        put_step(out, false);
-        steps++;
-        if (dump_wanted(steps))
-            write_dump(steps);
+        if (W.steps == 0)
+            put_step(out, true, NULL); /* step 0: the whole heap the window starts on */
+        turn(&r, true);
     }
     if (got < 0)
         exit(1);
-    return steps;
+    end_turn_threads();
+    return W.steps;
 }
 
 /* ---- the lesson file ------------------------------------------------------------------- */
@@ -370,14 +563,16 @@ static void read_lesson(void)
         n++;
         unsigned long long first;
         long tc;
-        int replayable;
-        char title[256], text[2048];
-        if (sscanf(line, "%llu\t%ld\t%d\t%255[^\t]\t%2047[^\n]", &first, &tc, &replayable, title, text) != 5) {
+        char policy[16], title[256], text[2048];
+        if (sscanf(line, "%llu\t%ld\t%15[^\t]\t%255[^\t]\t%2047[^\n]", &first, &tc, policy, title, text) != 5 ||
+            (strcmp(policy, "trylock") != 0 && strcmp(policy, "per-thread") != 0)) {
             fprintf(stderr, "arena-step: %s: line %ld is not a lesson\n", O.lessons, n);
             exit(1);
         }
         if (L.n < MAX_LESSONS) {
             L.starts[L.n] = first;
+            L.arena_policy[L.n] = strcmp(policy, "per-thread") == 0 ? ARENALLOC_POLICY_PER_THREAD
+                                                                    : ARENALLOC_POLICY_TRYLOCK;
             L.tcache_count[L.n++] = tc;
         }
         if (found) {
@@ -385,11 +580,6 @@ static void read_lesson(void)
             found = false;
         }
         if (n == O.lesson) {
-            if (!replayable) {
-                fprintf(stderr, "arena-step: %s: lesson %ld runs threads; its calls are not in the trace\n",
-                        O.lessons, n);
-                exit(1);
-            }
             found = true;
             L.first = first, L.end = UINT64_MAX;
             snprintf(L.title, sizeof L.title, "%s", title);
@@ -471,7 +661,8 @@ static int parse(int argc, char **argv)
     return 0;
 }
 
-/* Counts the records, so that a window too long is refused before any work. */
+/* Counts the records, so that a window too long is refused before any work,
+   and notes each thread's last call. */
 static uint64_t count_records(const char *path)
 {
     struct trace_reader tr;
@@ -479,8 +670,17 @@ static uint64_t count_records(const char *path)
     int got;
     if (trace_open(&tr, path) != 0)
         exit(1);
-    while ((got = trace_next(&tr, &r)) == 1)
-        ;
+    while ((got = trace_next(&tr, &r)) == 1) {
+        if (r.thread >= nlast_calls) {
+            last_call = realloc(last_call, (r.thread + 1) * sizeof *last_call);
+            if (last_call == NULL) {
+                fprintf(stderr, "arena-step: out of memory\n");
+                exit(1);
+            }
+            nlast_calls = r.thread + 1;
+        }
+        last_call[r.thread] = r.index;
+    }
     uint64_t n = tr.next_index;
     trace_close(&tr);
     if (got < 0)

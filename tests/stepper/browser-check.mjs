@@ -5,8 +5,10 @@
 // Opens the tour's fastbin lesson, steps forward and back with the arrow keys
 // and checks each call's path label and the bins and chunk counts shown against
 // what the lesson teaches and what the tour's own dump (TOURDIR/step-002.json)
-// shows; jumps by address and checks the chunk panel; checks the cache lesson's
-// labels; opens a demo page and checks that the call list and the strip draw only
+// shows; jumps by address and checks the chunk panel; steps through the lessons
+// of threads and checks the arenas shown, which arena each call used and a
+// thread arena's chunk count against the tour's dump (TOURDIR/step-008.json);
+// checks the cache lesson's labels; opens a demo page and checks that the call list and the strip draw only
 // what is in view.  Screenshots go to SHOTDIR.  Prints "ok"/"FAIL" lines.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -41,6 +43,8 @@ const shown = (page) => page.evaluate(() => ({
   call: document.getElementById('current-call').textContent,
   path: document.getElementById('current-path').textContent,
   chunks: [...document.querySelectorAll('.arena')].map((a) => +a.dataset.chunks),
+  arenas: [...document.querySelectorAll('.arena')].map((a) => ({ index: +a.dataset.index, main: a.dataset.main === '1',
+    chunks: +a.dataset.chunks, used: a.classList.contains('used') })),
   bins: [...document.querySelectorAll('.bin')].map((b) => ({ kind: b.dataset.kind, count: +b.dataset.count })),
   currentRow: document.querySelector('.call.current')?.textContent ?? '',
   ready: document.body.dataset.ready,
@@ -97,6 +101,47 @@ const shown = (page) => page.evaluate(() => ({
   await page.close();
 }
 
+// ---- lessons 8 and 9: a second thread, its arena, and a free into it from the main thread ----------
+{
+  const page = await open(`${pageDir}/tour-08.html`);
+  // The lesson: the main thread allocates (in main_arena), then the second
+  // thread makes four calls, all in the arena it gets at its first call.
+  const threads = [], used = [];
+  let s;
+  for (let i = 0; i < 5; i++) {
+    await page.keyboard.press('ArrowRight');
+    s = await shown(page);
+    threads.push(s.call.split(' ')[0]);
+    used.push(s.arenas.filter((a) => a.used).map((a) => a.index).join() + (/in arena \d/.test(s.path) ? '' : '?'));
+    if (i === 1) {
+      check('lesson 8: the second thread\'s first call makes a thread arena',
+        s.arenas.length === 2 && s.arenas[0].main && !s.arenas[1].main, JSON.stringify(s.arenas));
+      await page.screenshot({ path: `${shotDir}/tour-08-thread-arena.png` });
+    }
+  }
+  check('lesson 8: the calls are the main thread\'s, then the second thread\'s', threads.join() === 't0,t1,t1,t1,t1', threads.join());
+  check('lesson 8: the main thread\'s call used main_arena, the second thread\'s its own arena (page and call list agree)',
+    used.join() === '0,1,1,1,1', used.join());
+  const dump = JSON.parse(readFileSync(`${tourDir}/step-008.json`, 'utf8'));
+  check(`lesson 8: ${s.arenas.length} arenas, as in the tour's dump`, s.arenas.length === dump.arenas.length, `${dump.arenas.length}`);
+  const mine = s.arenas.find((a) => !a.main), theirs = dump.arenas.find((a) => !a.is_main && a.index === mine?.index);
+  check(`lesson 8: the thread arena holds ${mine?.chunks} chunks, as in the tour's dump`, mine && theirs && mine.chunks === theirs.chunks.length,
+    `${mine?.chunks} vs ${theirs?.chunks.length}`);
+  check('lesson 8: the second thread\'s free put its 1200-byte chunk in the thread arena\'s unsorted bin',
+    /unsorted/.test(s.path) && s.bins.some((b) => b.kind === 'unsorted' && b.count >= 1), `${s.path} ${JSON.stringify(s.bins)}`);
+  check('lesson 8: the second thread\'s last call says the thread ends there (its last in the trace)', /; t1 ends$/.test(s.path), s.path);
+  await page.screenshot({ path: `${shotDir}/tour-08-after-free.png` });
+  await page.close();
+
+  const page9 = await open(`${pageDir}/tour-09.html`);
+  await page9.keyboard.press('ArrowRight');
+  s = await shown(page9);
+  check('lesson 9: the main thread frees the second thread\'s chunk into the thread arena',
+    s.call.startsWith('t0 free') && s.arenas.some((a) => a.used && !a.main) && /in arena [1-9]/.test(s.path), JSON.stringify(s));
+  await page9.screenshot({ path: `${shotDir}/tour-09-free-from-main.png` });
+  await page9.close();
+}
+
 // ---- lesson 10: the per-thread cache ---------------------------------------------------
 {
   const page = await open(`${pageDir}/tour-10.html`);
@@ -105,7 +150,9 @@ const shown = (page) => page.evaluate(() => ({
     const step = () => document.getElementById('next').click();
     for (let i = 0; i < 28; i++) {
       step();
-      out.push([document.getElementById('current-call').textContent, document.getElementById('current-path').textContent]);
+      // The tour has two threads, so each call names its own ("t0 "): all the main thread's here.
+      out.push([document.getElementById('current-call').textContent.replace(/^t0 /, ''),
+                document.getElementById('current-path').textContent]);
     }
     return out;
   });

@@ -4,8 +4,9 @@
 #
 #   1. pages for the tour's lessons and a 5,000-call window of the sqlite3 trace
 #      (tools/stepper/pages.sh, as `make stepper` makes them);
-#   2. the steps of lesson 10 and of that window against arenalloc_dump at sampled
-#      steps (steps-check.mjs);
+#   2. the steps of lesson 10, of the lessons of threads (8 and 9: two threads, two
+#      arenas) and of that window against arenalloc_dump at sampled steps
+#      (steps-check.mjs);
 #   3. the pages in Chromium (browser-check.mjs; screenshots in BUILD/stepper-check/shots);
 #   4. a file that is not a trace, a damaged trace, a window too long, a window past
 #      the end and a step file that is not one are each refused with one line naming
@@ -29,9 +30,8 @@ count() { # adds the ok/FAIL lines of a Node check to the totals
 tools/stepper/pages.sh -b "$build" -o "$out" --tour -n 5000 bench/workloads/sqlite3-table.trace.xz >"$out/pages.log" 2>&1
 check "make stepper's pages are built" test $? -eq 0
 lessons=$(grep -c . "$out/traces/lessons.tsv")
-replayable=$(awk -F'\t' '$3 == 1' "$out/traces/lessons.tsv" | wc -l)
 pages=$(ls "$out"/tour-*.html 2>/dev/null | wc -l)
-check "a page per replayable lesson ($pages of $lessons lessons)" test "$pages" -eq "$replayable" -a "$pages" -ge 8
+check "a page per lesson ($pages of $lessons lessons)" test "$pages" -eq "$lessons" -a "$pages" -ge 10
 check "the demo window's page" test -s "$out/sqlite3-table.html"
 check "the index links every page" test "$(grep -c '<li>' "$out/index.html")" -eq $((pages + 1))
 check "no page loads anything from outside itself" \
@@ -43,6 +43,24 @@ step=$build/tools/arena-step
     -o "$out/lesson10.json" "$out/traces/tour.trace"
 node tests/stepper/steps-check.mjs "$out/lesson10.json" "$out/dumps" 1 9 18 27 28 >"$out/steps-lesson.log" 2>&1
 count "$out/steps-lesson.log"
+for lesson in 8 9; do
+    mkdir -p "$out/dumps-$lesson"
+    "$step" --lessons "$out/traces/lessons.tsv" --lesson $lesson --dump-at 1,2,3,4,5 --dump-dir "$out/dumps-$lesson" \
+        -o "$out/lesson$lesson.json" "$out/traces/tour.trace"
+    steps=$(ls "$out/dumps-$lesson" | sed 's/step-\(.*\).json/\1/')
+    node tests/stepper/steps-check.mjs "$out/lesson$lesson.json" "$out/dumps-$lesson" $steps >"$out/steps-$lesson.log" 2>&1
+    count "$out/steps-$lesson.log"
+    check "lesson $lesson's calls run on two threads and reach a thread arena" \
+        grep -q ', 2 arenas)' "$out/steps-$lesson.log"
+    # The replay, its threads taking turns, ends on the heap the tour itself
+    # dumped at the end of the lesson: every arena's chunks, sizes and states.
+    last=$(ls "$out/dumps-$lesson" | sed 's/step-\(.*\).json/\1/' | sort -n | tail -1)
+    check "lesson $lesson's last step is the tour's own heap (every arena's chunk sizes and states)" node -e '
+        const fs = require("fs"), [a, b] = process.argv.slice(1).map((f) => JSON.parse(fs.readFileSync(f, "utf8")));
+        const shape = (d) => JSON.stringify(d.arenas.map((x) => x.chunks.map((c) => [c.size, c.state])));
+        process.exit(shape(a) === shape(b) && a.arenas.length > 1 ? 0 : 1);' \
+        "$out/dumps-$lesson/step-$last.json" "$out/traces/$(printf 'step-%03d' $lesson).json"
+done
 mkdir -p "$out/dumps-sqlite"
 "$step" --count 5000 --dump-at 1,37,500,1234,2999,4000,5000 --dump-dir "$out/dumps-sqlite" \
     -o "$out/sqlite.json" "$out/traces/sqlite3-table.trace"

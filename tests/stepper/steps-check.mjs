@@ -3,7 +3,9 @@
 // arena-step was asked to dump with arenalloc_dump itself (--dump-at), must be
 // the dump's: every chunk (address, size, flags, state, bin, links), every bin's
 // list in order (and a large bin's nextsize chain), every cache list, each
-// arena's top, system_mem and last_remainder, the mapped chunks.
+// arena's top, system_mem and last_remainder, the mapped chunks.  With several
+// threads, every arena is compared, and the call of the step must have worked
+// in the arena its row names: the chunk it returned is in that arena's heap.
 //
 //   node tests/stepper/steps-check.mjs STEPS.json DUMPDIR STEP...
 //
@@ -59,9 +61,12 @@ function compare(step) {
          dump.tcache.bins.map((b) => ({ index: b.index, entries: b.entries })));
   }
   same('mmapped chunks', [heap.mmaps, heap.mmapped], [dump.mmapped.chunks, dump.mmapped.bytes]);
-  const n = heap.chunks.reduce((t, m) => t + (m?.size ?? 0), 0);
+  const call = data.calls[step - 1];
+  if (call && call[3] && call[6] >= 0)
+    same(`call #${call[0]}'s arena`, heap.chunks[call[6]]?.has(call[3] - 16), true);
+  const n = heap.chunks.reduce((t, m) => t + (m?.size ?? 0), 0), arenas = dump.arenas.length;
   if (wrong.length) console.log(`FAIL - ${file} step ${step}: ${wrong.slice(0, 5).join('; ')}`);
-  else console.log(`ok   - ${file.split('/').pop()} step ${step}: the page's heap is the dump's (${n} chunks)`);
+  else console.log(`ok   - ${file.split('/').pop()} step ${step}: the page's heap is the dump's (${n} chunks, ${arenas} arena${arenas > 1 ? 's' : ''})`);
   return wrong.length === 0;
 }
 

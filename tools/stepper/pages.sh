@@ -4,8 +4,8 @@
 #   tools/stepper/pages.sh [-b BUILD] [-o OUTDIR] [-f FROM] [-n COUNT] [--tour] [TRACE...]
 #
 # --tour: runs the tour (build/tools/arena-tour), which records its calls and
-# where each lesson starts, and makes OUTDIR/tour-NN.html for each lesson it can
-# replay.  Each TRACE (.trace, or .trace.xz, unpacked into OUTDIR/traces)
+# where each lesson starts, and makes OUTDIR/tour-NN.html for each lesson (the
+# lessons of threads too: arena-step replays each thread on a thread of its own).  Each TRACE (.trace, or .trace.xz, unpacked into OUTDIR/traces)
 # becomes OUTDIR/<name>.html, calls FROM .. FROM+COUNT-1.  OUTDIR/index.html
 # links every page there.  Stops at the first page that cannot be made, with
 # arena-step's or build.mjs's one-line reason.
@@ -35,9 +35,8 @@ page() { # page STEPS.json OUT.html
 if ((tour)); then
     "$build/tools/arena-tour" "$out/traces" >"$out/traces/tour.txt"
     n=0
-    while IFS=$'\t' read -r first tcache replayable title text; do
+    while IFS=$'\t' read -r first tcache policy title text; do
         n=$((n + 1))
-        ((replayable)) || { echo "tour lesson $n ($title) runs threads: no page"; continue; }
         name=$(printf 'tour-%02d' "$n")
         "$build/tools/arena-step" --lessons "$out/traces/lessons.tsv" --lesson "$n" -o "$out/$name.json" \
             "$out/traces/tour.trace"

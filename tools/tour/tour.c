@@ -12,20 +12,21 @@
  *
  * It also records its calls as a trace, OUTDIR/tour.trace, and where each
  * lesson starts in it, OUTDIR/lessons.tsv, from which `make stepper` builds a
- * page per lesson (arena-step --lessons; tools/stepper).  The two lessons of
- * threads are not replayable: their calls race, on threads of their own.
+ * page per lesson (arena-step --lessons; tools/stepper).  The lessons of
+ * threads run under the per-thread arena policy, where which arena a thread
+ * gets depends only on the order of the calls, and their threads take turns,
+ * so that arena-step, replaying the same calls in the same order on threads of
+ * its own, finds each thread on the arena it had here.
  *
  * The tour peeks at two internals to show them: mp_ (the mmap threshold) and
  * heap_for_ptr (how free() finds a thread arena's chunk's arena).
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "arena/heap.h"
 #include "bench/trace/trace_io.h"
@@ -49,14 +50,18 @@ static struct {
     const char *title, *explanation;
     uint64_t first_call;
     long tcache_count;                 /* at the lesson's first call; -1 before it */
-    bool off_the_record;               /* its calls run on threads: not in the trace */
+    int arena_policy;                  /* ARENALLOC_POLICY_*, at the lesson's first call */
 } lessons[MAX_LESSONS];
+static int arena_policy = ARENALLOC_POLICY_TRYLOCK; /* the tour's, as last set */
+static _Thread_local uint32_t trace_thread;          /* this thread's number in the trace */
 
 static void record(unsigned op, size_t size, uint64_t old_id, void *p)
 {
-    if (lessons[step].tcache_count < 0)
+    if (lessons[step].tcache_count < 0) {
         lessons[step].tcache_count = (long)mp_.tcache_count;
-    struct trace_record r = {.op = op, .size = size, .old_id = old_id};
+        lessons[step].arena_policy = arena_policy;
+    }
+    struct trace_record r = {.op = op, .size = size, .old_id = old_id, .thread = trace_thread};
     uint64_t id = trace_put(&writer, &r);
     calls++;
     for (int i = 0; id != 0 && i < MAX_LIVE; i++)
@@ -88,8 +93,8 @@ static void open_trace(void)
 }
 
 /* The trace's last block, and one line per lesson (arena-step reads it):
-   first call, tcache_count (-1: the lesson made no call), replayable, title, explanation with "\n" for
-   its line breaks. */
+   first call, tcache_count (-1: the lesson made no call), arena policy (trylock or per-thread), title,
+   explanation with "\n" for its line breaks. */
 static void close_trace(void)
 {
     char path[512];
@@ -98,9 +103,10 @@ static void close_trace(void)
     snprintf(path, sizeof path, "%s/lessons.tsv", outdir);
     FILE *f = fopen(path, "w");
     for (int i = 1; f != NULL && i <= step; i++) {
-        fprintf(f, "%llu\t%ld\t%d\t%s\t", (unsigned long long)lessons[i].first_call,
+        fprintf(f, "%llu\t%ld\t%s\t%s\t", (unsigned long long)lessons[i].first_call,
                 lessons[i].tcache_count,
-                !lessons[i].off_the_record, lessons[i].title);
+                lessons[i].arena_policy == ARENALLOC_POLICY_PER_THREAD ? "per-thread" : "trylock",
+                lessons[i].title);
         for (const char *c = lessons[i].explanation; *c; c++)
             fputs(*c == '\n' ? "\\n" : (char[2]){*c, 0}, f);
         fputc('\n', f);
@@ -281,45 +287,39 @@ static void mmap_threshold(void)
 
 /* ---- the second thread ---------------------------------------------------------- */
 
-static void *_Atomic moved_chunk; /* a chunk of the new arena */
-static const char *_Atomic moved_thread;
-static time_t deadline;
+static void *thread_chunk; /* the second thread's first block, freed in the next lesson */
 
-/* Allocates and frees until one of the two threads finds main_arena locked by
-   the other and moves to a new arena; that thread keeps one block from it. */
-static void *allocate_until_moved(void *name)
+/* The second thread's calls, made while the main thread waits for it. */
+static void *second_thread(void *unused)
 {
-    while (atomic_load(&moved_chunk) == NULL && time(NULL) < deadline) {
-        void *p = arenalloc_malloc(48);
-        if (p != NULL && !chunk_main_arena(mem2chunk(p))) {
-            atomic_store(&moved_thread, (const char *)name);
-            atomic_store(&moved_chunk, p);
-            break;
-        }
-        arenalloc_free(p);
-    }
+    (void)unused;
+    trace_thread = 1;
+    thread_chunk = call_malloc(48);
+    void *big = call_malloc(1200);
+    call_malloc(100); /* keeps big from touching top */
+    call_free(big);
     return NULL;
 }
 
 static void second_arena(void)
 {
-    lesson("a thread that finds its arena busy gets a new one",
-           "Every arena has a lock.  A thread that finds its arena's lock taken does not wait: it moves to\n"
-           "another arena, creating one if all are busy (arenalloc's default trylock policy).  Here a second\n"
-           "thread and the main thread allocate at once until one of them finds main_arena locked.");
+    lesson("a second thread gets an arena of its own",
+           "glibc 2.36 gives a thread an arena of its own at its first call (arenalloc's per-thread policy,\n"
+           "set here; under its default trylock policy a thread moves only when it finds its arena locked).\n"
+           "The arena lives in a heap mapped apart from main_arena, with its own top, bins and lock; its\n"
+           "chunks have NON_MAIN_ARENA set, and the first is the thread's cache (0x290 bytes).  The main\n"
+           "thread allocates, then a second thread does.");
+    arenalloc_set_arena_policy(ARENALLOC_POLICY_PER_THREAD);
+    arena_policy = ARENALLOC_POLICY_PER_THREAD;
+    call_malloc(48);
     pthread_t t;
-    lessons[step].off_the_record = true;
-    deadline = time(NULL) + 10;
-    pthread_create(&t, NULL, allocate_until_moved, "the second thread");
-    allocate_until_moved("the main thread");
-    pthread_join(t, NULL);
-    void *p = atomic_load(&moved_chunk);
-    if (p == NULL) {
-        printf("  (the two threads never collided in 10 s; both stayed on main_arena)\n");
-        return;
+    if (pthread_create(&t, NULL, second_thread, NULL) != 0) {
+        fprintf(stderr, "arena-tour: cannot create a thread\n");
+        exit(1);
     }
-    printf("  %s moved: its malloc(48) = %p, chunk %#lx, NON_MAIN_ARENA set\n", atomic_load(&moved_thread), p,
-           chunk_of(p));
+    pthread_join(t, NULL);
+    printf("  the second thread's malloc(48) = %p, chunk %#lx, NON_MAIN_ARENA set\n", thread_chunk,
+           chunk_of(thread_chunk));
     show(ARENALLOC_DUMP_ARENAS | CHUNKS_AND_BINS);
 }
 
@@ -328,20 +328,15 @@ static void find_arena(void)
     lesson("free() finds a thread arena's chunk by masking its address",
            "Thread arenas live in heaps aligned to heap_max_size() (1 MiB here).  Clearing the low 20 bits of a\n"
            "chunk's address gives its heap, whose heap_info names the arena - no search, no pointer in\n"
-           "the chunk.  main_arena's chunks have NON_MAIN_ARENA clear and need no lookup.");
-    void *mem = atomic_load(&moved_chunk);
-    lessons[step].off_the_record = true;
-    if (mem == NULL) {
-        printf("  (skipped: no thread arena was made in the previous step)\n");
-        return;
-    }
-    mchunkptr p = mem2chunk(mem);
+           "the chunk.  main_arena's chunks have NON_MAIN_ARENA clear and need no lookup.  Here the main\n"
+           "thread frees the second thread's block.");
+    mchunkptr p = mem2chunk(thread_chunk);
     heap_info *h = heap_for_ptr(p);
     printf("  chunk            %p  size field %#zx (NON_MAIN_ARENA = 0x4)\n", (void *)p, (size_t)p->mchunk_size);
     printf("  heap_for_ptr     %p  = chunk & ~(%#zx - 1)\n", (void *)h, heap_max_size());
     printf("  heap->ar_ptr     %p  (the arena in the dump above)\n", (void *)h->ar_ptr);
     printf("  heap->size       %#zx committed of %#zx reserved\n", h->size, heap_max_size());
-    call_free(mem);
+    call_free(thread_chunk);
     show(ARENALLOC_DUMP_ARENAS);
 }
 

@@ -49,10 +49,18 @@ function setUpCalls() {
   });
 }
 
+// The arena a call worked in (-1: none, a mapped chunk); named once the page
+// has a thread arena, where it is news.
+let manyArenas = null;
+
 function callText(step) {
-  if (step === 0) return { num: '', text: 'the heap before the window\u2019s first call', path: '' };
+  if (step === 0) return { num: '', text: 'the heap before the window\u2019s first call', path: '', arena: -1 };
   const c = data.calls[step - 1], ret = c[3] ? ' = ' + hex(c[3]) : '';
-  return { num: '#' + c[0], text: (data.threads > 1 ? 't' + c[1] + ' ' : '') + c[2] + ret, path: S.pathLabel(step - 1) };
+  manyArenas ??= data.calls.some((k) => k[6] > 0);
+  const path = S.pathLabel(step - 1), where = manyArenas && c[6] >= 0 ? `arena ${c[6]}` : '';
+  const ends = c[7] ? `; t${c[1]} ends` : '';
+  return { num: '#' + c[0], text: (data.threads > 1 ? 't' + c[1] + ' ' : '') + c[2] + ret,
+           path: [path, where].filter(Boolean).join(', in ') + ends, arena: c[6], thread: c[1] };
 }
 
 function drawCalls() {
@@ -201,7 +209,11 @@ function sizeRange(kind, index) {
 function drawBins(heap) {
   const out = [];
   const tc = tcacheLists(heap);
-  out.push(`<h3>tcache <small>(count ${data.tcache_count}${heap.tcache ? ', at ' + hex(heap.tcache) : ''})</small></h3>`);
+  // The cache is per thread: the one shown is the calling thread's (the main
+  // thread's once the calling thread has ended: arena-step read the heap there).
+  const c = data.calls[pos - 1];
+  const owner = data.threads > 1 && pos > 0 ? `thread t${c[7] ? 0 : c[1]}'s, ` : '';
+  out.push(`<h3>tcache <small>(${owner}count ${data.tcache_count}${heap.tcache ? ', at ' + hex(heap.tcache) : ''})</small></h3>`);
   out.push(tc.length ? tc.map((b) => `<div class="bin" data-kind="tcache" data-count="${b.entries.length}"><b>tcachebins[${b.index}]</b> ${hex(b.index * 16 + 32)} (${b.entries.length}): ${listHtml(b.entries, (r) => r[1] + 16)}</div>`).join('') : '<div class="empty">empty</div>');
   for (let a = 0; a < heap.arenas.length; a++) {
     if (!heap.arenas[a]) continue;
@@ -222,9 +234,11 @@ function drawBins(heap) {
 }
 
 function drawArenas(heap) {
+  const used = callText(pos).arena;
   const rows = heap.arenas.filter(Boolean).map((a) => {
-    const n = heap.chunks[a.index]?.size ?? 0;
-    return `<div class="arena" data-chunks="${n}"><b>arena ${a.index}</b> ${a.isMain ? 'main_arena' : 'thread arena'} ${hex(a.address)}<br>` +
+    const n = heap.chunks[a.index]?.size ?? 0, mark = a.index === used ? ' used' : '';
+    return `<div class="arena${mark}" data-index="${a.index}" data-main="${a.isMain ? 1 : 0}" data-chunks="${n}">` +
+      `<b>arena ${a.index}</b> ${a.isMain ? 'main_arena' : 'thread arena'} ${hex(a.address)}${mark ? ' \u2190 this call' : ''}<br>` +
       `top ${hex(a.top)} (${hex(a.topSize)}), system_mem ${hex(a.systemMem)}, last_remainder ${a.lastRemainder ? hex(a.lastRemainder) : '0'}, ` +
       `have_fastchunks ${a.haveFastchunks ? 1 : 0}, ${a.regions} region${a.regions === 1 ? '' : 's'}, <span class="nchunks">${n}</span> chunks</div>`;
   });
@@ -353,7 +367,7 @@ async function main() {
   $('title').textContent = title;
   $('lesson').textContent = data.lesson ? data.lesson.text : '';
   $('meta').textContent = `glibc ${data.release} behaviour, tcache_count ${data.tcache_count}; calls ${data.from} to ${data.from + S.count - 1} of ${data.total}` +
-    (data.threads > 1 ? `; the trace's ${data.threads} threads replayed in order on one thread` : '');
+    (data.threads > 1 ? `; the trace's ${data.threads} threads replayed on threads of their own, taking turns in the trace's order` : '');
   $('legend').innerHTML = Object.entries(COLOURS).map(([k, c]) => `<span><i style="background:${c}"></i>${k}</span>`).join('') +
     '<span><i class="changed"></i>changed by this call</span>';
   const slider = $('slider');
