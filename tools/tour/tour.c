@@ -12,14 +12,14 @@
  *
  * It also records its calls as a trace, OUTDIR/tour.trace, and where each
  * lesson starts in it, OUTDIR/lessons.tsv, from which `make stepper` builds a
- * page per lesson (arena-step --lessons; tools/stepper).  The lessons of
- * threads run under the per-thread arena policy, where which arena a thread
- * gets depends only on the order of the calls, and their threads take turns,
- * so that arena-step, replaying the same calls in the same order on threads of
- * its own, finds each thread on the arena it had here.
+ * page per lesson (arena-step --lessons; tools/stepper).  The threads of the
+ * thread lessons take turns, so a replay of the same calls in the same order,
+ * on threads of its own and under the policy lessons.tsv names, finds each
+ * thread on the arena it had here.
  *
- * The tour peeks at two internals to show them: mp_ (the mmap threshold) and
- * heap_for_ptr (how free() finds a thread arena's chunk's arena).
+ * The tour peeks at internals to show them: mp_ (the mmap threshold),
+ * heap_for_ptr (how free() finds a thread arena's chunk's arena) and
+ * main_arena's lock (held while a thread makes its first call).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -50,16 +50,16 @@ static struct {
     const char *title, *explanation;
     uint64_t first_call;
     long tcache_count;                 /* at the lesson's first call; -1 before it */
-    int arena_policy;                  /* ARENALLOC_POLICY_*, at the lesson's first call */
+    int arena_policy;                  /* ARENALLOC_POLICY_* a replay runs the lesson with */
 } lessons[MAX_LESSONS];
-static int arena_policy = ARENALLOC_POLICY_TRYLOCK; /* the tour's, as last set */
+static int replay_policy = ARENALLOC_POLICY_TRYLOCK; /* the policy a replay needs (second_arena) */
 static _Thread_local uint32_t trace_thread;          /* this thread's number in the trace */
 
 static void record(unsigned op, size_t size, uint64_t old_id, void *p)
 {
     if (lessons[step].tcache_count < 0) {
         lessons[step].tcache_count = (long)mp_.tcache_count;
-        lessons[step].arena_policy = arena_policy;
+        lessons[step].arena_policy = replay_policy;
     }
     struct trace_record r = {.op = op, .size = size, .old_id = old_id, .thread = trace_thread};
     uint64_t id = trace_put(&writer, &r);
@@ -303,21 +303,25 @@ static void *second_thread(void *unused)
 
 static void second_arena(void)
 {
-    lesson("a second thread gets an arena of its own",
-           "glibc 2.36 gives a thread an arena of its own at its first call (arenalloc's per-thread policy,\n"
-           "set here; under its default trylock policy a thread moves only when it finds its arena locked).\n"
-           "The arena lives in a heap mapped apart from main_arena, with its own top, bins and lock; its\n"
-           "chunks have NON_MAIN_ARENA set, and the first is the thread's cache (0x290 bytes).  The main\n"
-           "thread allocates, then a second thread does.");
-    arenalloc_set_arena_policy(ARENALLOC_POLICY_PER_THREAD);
-    arena_policy = ARENALLOC_POLICY_PER_THREAD;
+    lesson("a thread that finds its arena busy gets a new one",
+           "Every arena has a lock.  Under arenalloc's default trylock policy (the lecture's model) a thread\n"
+           "that finds its arena's lock taken does not wait: it tries the other arenas, and creates one when\n"
+           "all are busy.  Here the main thread allocates, then holds main_arena's lock while a second thread\n"
+           "makes its first call.  The new arena lives in a heap mapped apart from main_arena, with its own\n"
+           "top, bins and lock; its chunks have NON_MAIN_ARENA set, and the first is the thread's cache.");
+    /* A replay cannot hold the lock as the tour does; under the per-thread
+       policy the second thread gets the same new arena at its first call, so
+       that is the policy arena-step replays this lesson with. */
+    replay_policy = ARENALLOC_POLICY_PER_THREAD;
     call_malloc(48);
+    os_lock(&main_arena.mutex); /* the tour peeks: as if the main thread were inside malloc */
     pthread_t t;
     if (pthread_create(&t, NULL, second_thread, NULL) != 0) {
         fprintf(stderr, "arena-tour: cannot create a thread\n");
         exit(1);
     }
     pthread_join(t, NULL);
+    os_unlock(&main_arena.mutex);
     printf("  the second thread's malloc(48) = %p, chunk %#lx, NON_MAIN_ARENA set\n", thread_chunk,
            chunk_of(thread_chunk));
     show(ARENALLOC_DUMP_ARENAS | CHUNKS_AND_BINS);
