@@ -52,7 +52,13 @@ mkdir -p "$dest/lab"
 cp "$src"/labs/common/grade.h "$src"/labs/common/grade_main.c "$src"/labs/common/grade.sh "$dest/lab/"
 cp -R "$labdir"/. "$dest/lab/"
 # A security lab (technique=NAME) shares one grader: labs/common/grade_technique.c.
-if grep -q '^technique=' "$labdir/$lab.conf"; then cp "$src"/labs/common/grade_technique.c "$dest/lab/"; fi
+# Its tree keeps only its own technique program: the others hold steps of this
+# one (house_of_botcake poisons a tcache link on its way).
+technique=$(sed -n 's/^technique=//p' "$labdir/$lab.conf")
+if [[ -n $technique ]]; then
+    cp "$src"/labs/common/grade_technique.c "$dest/lab/"
+    find "$dest/tests/techniques" -name '*.c' ! -name "$technique.c" ! -name on_glibc.c -delete
+fi
 
 # ---- the cut ------------------------------------------------------------------------
 # cut_file FILE: rewrites FILE in place; prints "removed regions" on stdout.
