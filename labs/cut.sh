@@ -96,6 +96,12 @@ cut_file() {
         if (inside) { printf "cut: %s:%d: LAB(%s) BEGIN never ends\n", file, start, lab > "/dev/stderr"; exit 3 }
         print removed, regions > "/dev/fd/3"
     }' "$1" >"$1.cut" 3>"$1.count"
+    # Without a region of this lab the file reads as in every other tree cut
+    # from this source (only marker lines dropped): it keeps its date, so the
+    # reference's objects that make labcheck copies in stay up to date for it.
+    local regions
+    read -r _ regions <"$1.count"
+    [[ $regions -gt 0 ]] || touch -r "$1" "$1.cut"
     mv "$1.cut" "$1"
     cat "$1.count"; rm -f "$1.count"
 }
