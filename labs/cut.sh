@@ -31,7 +31,7 @@ if [[ ${1:-} == --reference ]]; then reference=1; shift; fi
 lab=$1 dest=$2
 src=$(cd "$(dirname "$0")/.." && pwd)
 labdir=$src/labs/$lab
-[[ $lab =~ ^[a-z0-9-]+$ && -f $labdir/$lab.conf ]] || { echo "cut: no lab '$lab' (labs/NAME/NAME.conf)" >&2; exit 2; }
+[[ $lab =~ ^[a-z0-9_-]+$ && -f $labdir/$lab.conf ]] || { echo "cut: no lab '$lab' (labs/NAME/NAME.conf)" >&2; exit 2; }
 if [[ -e $dest && -n $(ls -A "$dest" 2>/dev/null) ]]; then
     echo "cut: $dest exists and is not empty" >&2; exit 2
 fi
@@ -51,13 +51,21 @@ fi
 mkdir -p "$dest/lab"
 cp "$src"/labs/common/grade.h "$src"/labs/common/grade_main.c "$src"/labs/common/grade.sh "$dest/lab/"
 cp -R "$labdir"/. "$dest/lab/"
+# A security lab (technique=NAME) shares one grader: labs/common/grade_technique.c.
+# Its tree keeps only its own technique program: the others hold steps of this
+# one (house_of_botcake poisons a tcache link on its way).
+technique=$(sed -n 's/^technique=//p' "$labdir/$lab.conf")
+if [[ -n $technique ]]; then
+    cp "$src"/labs/common/grade_technique.c "$dest/lab/"
+    find "$dest/tests/techniques" -name '*.c' ! -name "$technique.c" ! -name on_glibc.c -delete
+fi
 
 # ---- the cut ------------------------------------------------------------------------
 # cut_file FILE: rewrites FILE in place; prints "removed regions" on stdout.
 cut_file() {
     awk -v lab="$lab" -v reference="$reference" -v file="${1#"$dest"/}" '
     function marker(line,    m) {
-        if (match(line, /^[ \t]*\/\* LAB\([a-z0-9-]+\) (BEGIN|BEGIN quiet|END) \*\/[ \t]*$/)) return 1
+        if (match(line, /^[ \t]*\/\* LAB\([a-z0-9_-]+\) (BEGIN|BEGIN quiet|END) \*\/[ \t]*$/)) return 1
         return 0
     }
     BEGIN { inside = 0; removed = 0; regions = 0 }
@@ -88,6 +96,12 @@ cut_file() {
         if (inside) { printf "cut: %s:%d: LAB(%s) BEGIN never ends\n", file, start, lab > "/dev/stderr"; exit 3 }
         print removed, regions > "/dev/fd/3"
     }' "$1" >"$1.cut" 3>"$1.count"
+    # Without a region of this lab the file reads as in every other tree cut
+    # from this source (only marker lines dropped): it keeps its date, so the
+    # reference's objects that make labcheck copies in stay up to date for it.
+    local regions
+    read -r _ regions <"$1.count"
+    [[ $regions -gt 0 ]] || touch -r "$1" "$1.cut"
     mv "$1.cut" "$1"
     cat "$1.count"; rm -f "$1.count"
 }
@@ -99,7 +113,7 @@ while IFS= read -r -d '' f; do
         files+=("${f#"$dest"/} ($lines)")
         total_lines=$((total_lines + lines)); total_regions=$((total_regions + regions))
     fi
-done < <(grep -rlZ --include='*.c' --include='*.h' -e '/\* LAB([a-z0-9-]*) \(BEGIN\|BEGIN quiet\|END\) \*/' "$dest" || true)
+done < <(grep -rlZ --include='*.c' --include='*.h' -e '/\* LAB([a-z0-9_-]*) \(BEGIN\|BEGIN quiet\|END\) \*/' "$dest" || true)
 
 [[ $total_regions -gt 0 ]] || { echo "cut: no LAB($lab) region anywhere" >&2; exit 1; }
 

@@ -38,11 +38,16 @@ echo "labcheck: building the reference tree"
 ref=$out/ref
 "$src/labs/cut.sh" --reference "${labs[0]}" "$ref" >"$out/ref-cut.log" 2>&1 || { cat "$out/ref-cut.log"; exit 1; }
 rm -rf "$ref/lab"
-wine_targets= nodebug=0
+wine_targets= nodebug=0 technique_targets=
 for lab in "${labs[@]}"; do
     mkdir -p "$ref/lab-$lab"
     cp "$src"/labs/common/grade.h "$src"/labs/common/grade_main.c "$src"/labs/common/grade.sh "$ref/lab-$lab/"
     cp -R "$src/labs/$lab"/. "$ref/lab-$lab/"
+    technique=$(sed -n 's/^technique=//p' "$src/labs/$lab/$lab.conf")
+    if [[ -n $technique ]]; then
+        cp "$src"/labs/common/grade_technique.c "$ref/lab-$lab/"
+        technique_targets="$technique_targets build/grade-nodebug/techniques/$technique"
+    fi
     if needs_wine "$lab"; then wine_targets="win-deps build/grade/win/libarenalloc-prefixed.a"; fi
     if needs_nodebug "$lab"; then nodebug=1; fi
 done
@@ -51,8 +56,11 @@ if ! make -C "$ref" --no-print-directory -s -j2 DEBUG=1 BUILD=build/grade all bu
         $wine_targets >"$out/ref-build.log" 2>&1; then
     cat "$out/ref-build.log"; echo "labcheck: the reference does not build"; exit 1
 fi
+# The security labs' programs too, so the two graders running at a time never
+# build into the same directory.
+# shellcheck disable=SC2086
 if [[ $nodebug == 1 ]] && ! make -C "$ref" --no-print-directory -s -j2 BUILD=build/grade-nodebug all \
-        >>"$out/ref-build.log" 2>&1; then
+        ${technique_targets:+$technique_targets build/grade-nodebug/techniques/techniques.tsv} >>"$out/ref-build.log" 2>&1; then
     cat "$out/ref-build.log"; echo "labcheck: the reference does not build without DEBUG"; exit 1
 fi
 
@@ -90,9 +98,9 @@ printf '%s\n' "${labs[@]}" | xargs -P 2 -I{} bash -c 'grade_one {}'
 # ---- the verdicts --------------------------------------------------------------------------
 score_of() { grep -E "^$1: [0-9]+/[0-9]+$" "$2" 2>/dev/null | tail -n 1 | cut -d' ' -f2; }
 passed=0 failed=0
-printf '%-10s %8s  %-10s %-10s %-10s %s\n' lab removed stubs reference untouched verdict
+printf '%-28s %8s  %-10s %-10s %-10s %s\n' lab removed stubs reference untouched verdict
 for lab in "${labs[@]}"; do
-    removed=$(sed -n 's/^cut [a-z0-9-]*: \([0-9]*\) lines removed.*/\1/p' "$out/$lab.cut")
+    removed=$(sed -n 's/^cut [a-z0-9_-]*: \([0-9]*\) lines removed.*/\1/p' "$out/$lab.cut")
     stub=$(score_of score "$out/$lab.student.log")
     untouched=$(score_of untouched "$out/$lab.student.log")
     refscore=$(score_of score "$out/$lab.reference.log")
@@ -107,7 +115,7 @@ for lab in "${labs[@]}"; do
     [[ -n $why || ${untouched%/*} -eq ${untouched#*/} ]] ||
         why="the stubs break what they should not ($out/$lab.student.log)"
     if [[ -z $why ]]; then verdict=ok; passed=$((passed + 1)); else verdict="FAIL: $why"; failed=$((failed + 1)); fi
-    printf '%-10s %8s  %-10s %-10s %-10s %s\n' "$lab" "${removed:-?}" "${stub:-?}" "${refscore:-?}" "${untouched:-?}" "$verdict"
+    printf '%-28s %8s  %-10s %-10s %-10s %s\n' "$lab" "${removed:-?}" "${stub:-?}" "${refscore:-?}" "${untouched:-?}" "$verdict"
 done
 echo "labcheck: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -18,6 +18,12 @@
 #   debug=0     build without the heap checker (-O2 -g, in BUILD-nodebug): for a
 #               grader that holds an arena's lock itself, which the checker,
 #               locking every arena after each call, would wait for forever
+#   technique=NAME  a security lab: the student's exploit step is in
+#               tests/techniques/NAME.c; the grader (grade_technique.c) runs
+#               that program at the releases of its line of techniques.tsv
+#   release=2.yy    the security lab's release profile (ARENALLOC_RELEASE)
+# A security lab also needs debug=0: the heap checker would stop every
+# technique at its first corrupting write, with its own message, not glibc's.
 set -u
 
 lab_dir=${LAB_DIR:-lab}
@@ -25,6 +31,8 @@ build=${LAB_BUILD:-build/grade}
 fidelity=0
 wine=0
 debug=1
+technique=
+release=
 # shellcheck source=/dev/null
 . "$(ls "$lab_dir"/*.conf | head -n 1)"
 [[ $debug == 1 ]] || build=$build-nodebug
@@ -70,6 +78,11 @@ if [[ $wine == 1 ]]; then
     take_totals < <(tests/windows/wine-run.sh "$gbuild/grade.exe" 2>&1 | grep -v '^wincheck: ')
 else
     make_lib all || { echo "FAIL  the library builds"; echo "score: 0/1"; exit 1; }
+    if [[ -n $technique ]]; then
+        make_lib "$build/techniques/$technique" "$build/techniques/techniques.tsv" || {
+            echo "FAIL  tests/techniques/$technique.c builds"; echo "score: 0/1"; exit 1; }
+        export LAB_TECHNIQUES=$build/techniques LAB_TECHNIQUE=$technique LAB_RELEASE=$release
+    fi
     mkdir -p "$gbuild"
     # shellcheck disable=SC2046
     cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -O0 -g -I. -Iinclude -I"$lab_dir" $(pkg-config --cflags check) \

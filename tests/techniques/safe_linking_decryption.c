@@ -19,8 +19,10 @@
 static uintptr_t decrypt(uintptr_t link)
 {
     uintptr_t next = link;
+    /* LAB(tech-safe_linking_decryption) BEGIN */
     for (int round = 0; round < 6; round++)
         next = link ^ (next >> 12);
+    /* LAB(tech-safe_linking_decryption) END */
     return next;
 }
 
@@ -44,9 +46,7 @@ int main(void)
     uintptr_t leak = *(uintptr_t *)b;
     say("A read after free leaks b's link: %#jx.", (uintmax_t)leak);
 
-    /* LAB(tech-safe_linking_decryption) BEGIN */
     uintptr_t recovered = decrypt(leak);
-    /* LAB(tech-safe_linking_decryption) END */
     say("Six rounds of next = leak ^ (next >> 12) give %#jx.", (uintmax_t)recovered);
 
     return technique_end(recovered == (uintptr_t)a, "the leak decoded to a's address");
