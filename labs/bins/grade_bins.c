@@ -115,14 +115,6 @@ START_TEST(untouched_small)
 }
 END_TEST
 
-START_TEST(untouched_mmap)
-{
-    void *p = xmalloc(1 << 20);
-    ck_assert(is_mmapped(p));
-    arenalloc_free(p);
-}
-END_TEST
-
 void lab_register(void)
 {
     lab_scored("a large request takes the smallest chunk that fits in its bin", best_fit);
@@ -131,5 +123,5 @@ void lab_register(void)
     lab_scored("the nextsize list survives taking every chunk back", take_all_sizes);
     lab_scored("an empty bin sends the request up the binmap", binmap_larger_bin);
     lab_untouched("small bins still work", untouched_small);
-    lab_untouched("a 1 MiB block still comes from mmap", untouched_mmap);
+    lab_untouched_mmap();
 }

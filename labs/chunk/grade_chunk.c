@@ -100,15 +100,6 @@ START_TEST(merge_neighbours)
 }
 END_TEST
 
-START_TEST(untouched_mmap)
-{
-    void *p = xmalloc(1 << 20);
-    ck_assert_msg(is_mmapped(p), "a 1 MiB block should be mapped on its own");
-    memset(p, 7, 1 << 20);
-    arenalloc_free(p);
-}
-END_TEST
-
 START_TEST(untouched_cache)
 {
     void *p[5];
@@ -128,6 +119,6 @@ void lab_register(void)
     lab_scored("malloc_usable_size: heap chunks borrow 8 bytes, mapped ones do not", usable_size);
     lab_scored("shrinking in place keeps the flag bits", realloc_shrink_keeps_flags);
     lab_scored("two free neighbours merge, by in-use bit and foot", merge_neighbours);
-    lab_untouched("a 1 MiB block still comes from mmap", untouched_mmap);
+    lab_untouched_mmap();
     lab_untouched("the per-thread cache still serves small blocks", untouched_cache);
 }

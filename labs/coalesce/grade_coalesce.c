@@ -97,24 +97,6 @@ START_TEST(top_absorbs_prev)
 }
 END_TEST
 
-START_TEST(untouched_mmap)
-{
-    void *p = xmalloc(1 << 20);
-    ck_assert_msg(is_mmapped(p), "a 1 MiB block should be mapped on its own");
-    arenalloc_free(p);
-}
-END_TEST
-
-START_TEST(untouched_fast)
-{
-    tcache_off();
-    void *a = xmalloc(0x28), *b = xmalloc(0x28);
-    arenalloc_free(a);
-    arenalloc_free(b);
-    ck_assert_msg(arenalloc_malloc(0x28) == b, "fast chunks should still be reused last-freed first");
-}
-END_TEST
-
 void lab_register(void)
 {
     lab_scored("a freed chunk merges with the free chunk before it", merge_backward);
@@ -123,6 +105,6 @@ void lab_register(void)
     lab_scored("a freed chunk between chunks in use stays as it is", no_merge_in_use);
     lab_scored("a freed chunk next to top becomes part of top", into_top);
     lab_scored("top takes a freed chunk and its free neighbour together", top_absorbs_prev);
-    lab_untouched("a 1 MiB block still comes from mmap", untouched_mmap);
-    lab_untouched("fast chunks are still reused, LIFO", untouched_fast);
+    lab_untouched_mmap();
+    lab_untouched_fastbins();
 }

@@ -34,4 +34,9 @@ static inline void lab_scored(const char *behaviour, const TTest *test) { lab_ad
 /* Registers one test of what the stubs must not break. */
 static inline void lab_untouched(const char *behaviour, const TTest *test) { lab_add(behaviour, test, false); }
 
+/* The untouched tests most labs share (grade_main.c): the mmap path, and the
+   fastbins' LIFO reuse. */
+void lab_untouched_mmap(void);
+void lab_untouched_fastbins(void);
+
 #endif /* ARENALLOC_LABS_GRADE_H */

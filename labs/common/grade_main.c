@@ -8,8 +8,8 @@
  * Each test runs in a child process of its own (Check's fork mode), so a stub's
  * abort, or a crash in the student's code, fails that test alone.  CK_FORK=no
  * runs them in this process instead, for gdb:
- *     CK_FORK=no gdb -x tools/gdb/gdbinit --args build/grade/lab/grade 3  What the child
- * wrote on stderr (a stub's "TODO(lab ...)", or glibc's corruption message) is
+ *     CK_FORK=no gdb -x tools/gdb/gdbinit --args build/grade/lab/grade 3
+ * What the child wrote on stderr (a stub's "TODO(lab ...)", or glibc's corruption message) is
  * kept and its last line shown under the failure: that line usually says more
  * than "received signal 6".
  *
@@ -18,6 +18,9 @@
  * Exit status 0 when every test passed.
  */
 #include "grade.h"
+
+#include "include/arenalloc.h"
+#include "tests/test_helpers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +46,29 @@ void lab_add(const char *behaviour, const TTest *test, bool scored)
     }
     tests[ntests++] = (struct graded){behaviour, test, scored};
 }
+
+/* ---- what most labs' stubs must leave working ------------------------------- */
+
+START_TEST(untouched_mmap)
+{
+    void *p = xmalloc(1 << 20);
+    ck_assert_msg(is_mmapped(p), "a 1 MiB request should still be served by mmap");
+    arenalloc_free(p);
+}
+END_TEST
+
+START_TEST(untouched_fast)
+{
+    tcache_off();
+    void *a = xmalloc(0x28), *b = xmalloc(0x28);
+    arenalloc_free(a);
+    arenalloc_free(b);
+    ck_assert_msg(arenalloc_malloc(0x28) == b, "fast chunks should still be reused last-freed first");
+}
+END_TEST
+
+void lab_untouched_mmap(void) { lab_untouched("a 1 MiB block still comes from mmap", untouched_mmap); }
+void lab_untouched_fastbins(void) { lab_untouched("fast chunks are still reused, LIFO", untouched_fast); }
 
 /* The last non-empty line of file f (a child's stderr), into buf. */
 static void last_line(FILE *f, char *buf, size_t size)

@@ -103,14 +103,6 @@ START_TEST(untouched_off)
 }
 END_TEST
 
-START_TEST(untouched_mmap)
-{
-    void *p = xmalloc(1 << 20);
-    ck_assert(is_mmapped(p));
-    arenalloc_free(p);
-}
-END_TEST
-
 void lab_register(void)
 {
     lab_scored("a cache bin is LIFO", lifo);
@@ -120,5 +112,5 @@ void lab_register(void)
     lab_scored("glibc.malloc.tcache_count bounds a bin", count_setting);
     lab_scored("each size has its own bin", sizes_apart);
     lab_untouched("with the cache off, the bins still work", untouched_off);
-    lab_untouched("a 1 MiB block still comes from mmap", untouched_mmap);
+    lab_untouched_mmap();
 }

@@ -99,24 +99,6 @@ START_TEST(last_remainder_beats_best_fit)
 }
 END_TEST
 
-START_TEST(untouched_mmap)
-{
-    void *p = xmalloc(1 << 20);
-    ck_assert(is_mmapped(p));
-    arenalloc_free(p);
-}
-END_TEST
-
-START_TEST(untouched_fast)
-{
-    tcache_off();
-    void *a = xmalloc(0x28), *b = xmalloc(0x28);
-    arenalloc_free(a);
-    arenalloc_free(b);
-    ck_assert_ptr_eq(arenalloc_malloc(0x28), b);
-}
-END_TEST
-
 void lab_register(void)
 {
     lab_scored("an exact fit is taken from the unsorted bin", exact_fit);
@@ -125,6 +107,6 @@ void lab_register(void)
     lab_scored("a sorted chunk is found in its small bin later", sorted_stays_reusable);
     lab_scored("small requests are carved in a row from the last remainder", last_remainder);
     lab_scored("a sorted remainder loses its privilege: best fit again", last_remainder_beats_best_fit);
-    lab_untouched("a 1 MiB block still comes from mmap", untouched_mmap);
-    lab_untouched("fast chunks are still reused, LIFO", untouched_fast);
+    lab_untouched_mmap();
+    lab_untouched_fastbins();
 }
