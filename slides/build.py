@@ -142,6 +142,9 @@ def definition(lines, name):
     return None
 
 
+LAB_MARKER = re.compile(r"^\s*/\* LAB\([\w-]+\) (BEGIN|END)( quiet)? \*/\s*$")
+
+
 def excerpt(spec):
     """{{code NAME}} or {{code NAME in FILE}}: NAME's definition, found in the
     library's sources by name (not by line or marker, so that code moving between
@@ -162,6 +165,8 @@ def excerpt(spec):
         places = ", ".join(p for p, _ in found) or "no file"
         raise BuildError(f"{{{{code {spec}}}}}: one definition expected, found in {places}")
     path, lines = found[0]
+    # The labs' region markers (labs/cut.sh) are for cutting student trees, not for reading.
+    lines = [line for line in lines if not LAB_MARKER.match(line)]
     return f"<div class=\"src\">{path}</div>\n\n```c\n" + "\n".join(lines) + "\n```"
 
 
