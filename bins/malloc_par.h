@@ -23,7 +23,7 @@
    mmap threshold's bound, the dump and the gdb commands all take it from there. */
 #define HEAP_MAX_SIZE_DEFAULT (1024 * 1024)
 #define HEAP_MAX_SIZE_GLIBC_64 (64 * 1024 * 1024) /* 2 * glibc's 64-bit DEFAULT_MMAP_THRESHOLD_MAX */
-extern size_t heap_max_bytes;
+extern OS_HIDDEN size_t heap_max_bytes;
 
 /* glibc 2.36's name for the heap size in force (there it can follow huge pages). */
 static inline size_t heap_max_size(void) { return heap_max_bytes; }
