@@ -24,6 +24,7 @@
 
 #include <check.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Defined by each grader: registers its tests, in the order they are run. */
 void lab_register(void);
@@ -33,6 +34,10 @@ void lab_add(const char *behaviour, const TTest *test, bool scored);
 static inline void lab_scored(const char *behaviour, const TTest *test) { lab_add(behaviour, test, true); }
 /* Registers one test of what the stubs must not break. */
 static inline void lab_untouched(const char *behaviour, const TTest *test) { lab_add(behaviour, test, false); }
+
+/* Bytes of address space the process has mapped, by /proc/self/maps: how the
+   heap and pool labs see a reservation made or given back. */
+size_t lab_mapped_bytes(void);
 
 /* The untouched tests most labs share (grade_main.c): the mmap path, and the
    fastbins' LIFO reuse. */

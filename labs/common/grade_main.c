@@ -67,6 +67,20 @@ START_TEST(untouched_fast)
 }
 END_TEST
 
+size_t lab_mapped_bytes(void)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    ck_assert_ptr_nonnull(f);
+    unsigned long lo, hi;
+    size_t total = 0;
+    char line[512];
+    while (fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+            total += hi - lo;
+    fclose(f);
+    return total;
+}
+
 void lab_untouched_mmap(void) { lab_untouched("a 1 MiB block still comes from mmap", untouched_mmap); }
 void lab_untouched_fastbins(void) { lab_untouched("fast chunks are still reused, LIFO", untouched_fast); }
 

@@ -9,27 +9,11 @@
 #include "tests/test_helpers.h"
 
 #include <pthread.h>
-#include <stdio.h>
 
 #include "arena/heap.h"
 #include "syscall/os.h"
 
 #define MiB ((size_t)1 << 20)
-
-/* Bytes of address space the process has mapped, by /proc/self/maps. */
-static size_t mapped_bytes(void)
-{
-    FILE *f = fopen("/proc/self/maps", "r");
-    ck_assert_ptr_nonnull(f);
-    unsigned long lo, hi;
-    size_t total = 0;
-    char line[512];
-    while (fgets(line, sizeof line, f) != NULL)
-        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2)
-            total += hi - lo;
-    fclose(f);
-    return total;
-}
 
 START_TEST(aligned)
 {
@@ -44,10 +28,10 @@ END_TEST
 
 START_TEST(trimmed)
 {
-    size_t before = mapped_bytes();
+    size_t before = lab_mapped_bytes();
     char *p = os_reserve_aligned(MiB, MiB);
     ck_assert_ptr_nonnull(p);
-    size_t after = mapped_bytes();
+    size_t after = lab_mapped_bytes();
     ck_assert_msg(after - before == MiB, "mmap-and-trim maps 2 MiB, then gives back what lies before and after the "
                   "aligned 1 MiB: the process should hold 1 MiB more, it holds %zu KiB more", (after - before) / 1024);
 }

@@ -7,31 +7,15 @@
 #include "pool.h"
 #include "tests/test_helpers.h"
 
-#include <stdio.h>
-
-static size_t mapped_bytes(void)
-{
-    FILE *f = fopen("/proc/self/maps", "r");
-    ck_assert_ptr_nonnull(f);
-    unsigned long lo, hi;
-    size_t total = 0;
-    char line[512];
-    while (fgets(line, sizeof line, f) != NULL)
-        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2)
-            total += hi - lo;
-    fclose(f);
-    return total;
-}
-
 START_TEST(reserve_aligned)
 {
-    size_t before = mapped_bytes();
+    size_t before = lab_mapped_bytes();
     char *r = region_reserve();
     ck_assert_msg(r != NULL && ((uintptr_t)r & (POOL_REGION_SIZE - 1)) == 0, "region_reserve should return a "
                   "multiple of 1 MiB, got %p", (void *)r);
-    ck_assert_msg(mapped_bytes() - before == POOL_REGION_SIZE, "region_reserve should keep exactly 1 MiB mapped (map "
+    ck_assert_msg(lab_mapped_bytes() - before == POOL_REGION_SIZE, "region_reserve should keep exactly 1 MiB mapped (map "
                   "2 MiB, unmap the head and the tail): the process holds %zu KiB more",
-                  (mapped_bytes() - before) / 1024);
+                  (lab_mapped_bytes() - before) / 1024);
     memset(r, 1, POOL_REGION_SIZE);
 }
 END_TEST
