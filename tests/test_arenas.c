@@ -855,6 +855,11 @@ static void fork_while_busy(bool run_checker)
 
     signal(SIGALRM, SIG_DFL);
     alarm(300); /* a deadlock in the parent fails the test instead of hanging it */
+    /* The forks must find blocks kept in thread arenas.  Under trylock the
+       workers move only when they happen to contend, which a busy or a quiet
+       machine may never give; each worker's own arena makes it certain.  (How
+       trylock makes arenas is tested on its own above.) */
+    arenalloc_set_arena_policy(ARENALLOC_POLICY_PER_THREAD);
     atomic_store(&workers_ready, 0);
     atomic_store(&workers_stop, false);
     for (int w = 0; w < FORK_WORKERS; w++) {
@@ -907,6 +912,7 @@ static void fork_while_busy(bool run_checker)
         }
     ck_assert_msg(other_arena, "no kept block was in a thread arena: the children freed only into main_arena");
     check_ring();
+    arenalloc_set_arena_policy(ARENALLOC_POLICY_TRYLOCK);
 }
 
 /* Forking while threads malloc and free: the child can use every arena (including
