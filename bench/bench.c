@@ -157,8 +157,11 @@ static struct result small_mixed(void)
 
 /* ---- many threads: a shared driver -------------------------------------------------------- */
 
+/* Each worker counts in its own cache line: two threads bumping counters in one
+   line would bounce it between the cores on every call, and time that instead
+   of the allocator (it made two-thread runs of every allocator swing 3x). */
 struct worker {
-    pthread_t thread;
+    _Alignas(64) pthread_t thread;
     unsigned index;
     uint64_t ops, sum;
 };
