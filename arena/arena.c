@@ -22,10 +22,12 @@
  * would make the owner leave its arena, usually for the freeing thread's arena;
  * there the two contend for real, one of them leaves again, and the threads
  * chase each other round the ring: a larson-style run (every object freed by
- * the other thread) spent most of its time switching arenas.  So a free takes
- * the lock of an arena that is not its thread's as a visitor (os.h,
- * free_lock_for and _int_free), and a thread that finds its arena merely visited waits
- * the short visit out instead of leaving (arena_get's os_lock_unless_used).
+ * the other thread) spent most of its time switching arenas.  So a free of a
+ * fast chunk takes no lock at all (bins/fastbins.h, as glibc 2.36), any other
+ * free takes the lock of an arena that is not its thread's as a visitor (os.h,
+ * free_lock_for and _int_free), and a thread that finds its arena merely
+ * visited waits the short visit out instead of leaving (arena_get's
+ * os_lock_unless_used).
  * Only a thread that allocates from the same arena counts as contention; so
  * the model holds: arenas appear where threads contend for one, and a thread
  * stays where it is while only frees come by.

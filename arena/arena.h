@@ -54,16 +54,6 @@ static inline mstate arena_get(size_t size)
 
 static inline void arena_unlock(mstate av) { os_unlock(&av->mutex); }
 
-/* glibc's SINGLE_THREAD_P.  While the process has one thread, nobody else can
-   hold an arena's lock or want it, so malloc, free, calloc, realloc and the
-   aligned allocators take no lock at all: they allocate from main_arena (free
-   goes to the chunk's own arena), and a request that fails is not tried again
-   in another arena, since there is no contention to escape.  Asked once per
-   call: a call that began without the lock cannot be overtaken, because only
-   this thread can start a second one, and not from inside malloc.  Once a
-   second thread has existed the answer stays false, and every call locks. */
-static inline bool single_thread_p(void) { return os_single_threaded(); }
-
 /* How a free into arena av takes its lock (_int_free): none while the process
    has one thread; as its user if it is this thread's arena; else as a visitor,
    which the arena's own threads wait for (arena_get). */

@@ -14,11 +14,22 @@
  * number of the address it is stored at (glibc 2.32's PROTECT_PTR).  A pointer
  * overwritten by an attacker who does not know where the heap is then decodes to
  * garbage that fails the alignment check, instead of to an address of their choice.
+ *
+ * Without a lock.  free pushes a fast chunk without taking the arena's lock
+ * (glibc 2.36 does; a free from another thread then never waits for the arena's
+ * owner).  Taking chunks off stays under the lock: malloc and malloc_consolidate
+ * hold it.  So while the process has more than one thread, the top of a bin is
+ * replaced by compare-and-swap, which fails (and the step is done again) when
+ * another thread's push got there first.  Only one thread at a time pops, so a
+ * chunk seen on top cannot be taken and pushed back between the read and the
+ * swap (the "ABA" case that makes lock-free pops hard elsewhere).  With one
+ * thread the top is simply stored, as before 2.26.
  */
 #ifndef ARENALLOC_BINS_FASTBINS_H
 #define ARENALLOC_BINS_FASTBINS_H
 
 #include "bins/checks.h"
+#include "bins/malloc_printerr.h"
 #include "bins/malloc_state.h"
 
 /* The largest chunk size that goes to a fastbin (M_MXFAST, rounded to a chunk).
@@ -49,5 +60,39 @@ static inline mchunkptr protect_ptr(void *pos, mchunkptr ptr)
     return (mchunkptr)(((uintptr_t)pos >> 12) ^ (uintptr_t)ptr);
 }
 static inline mchunkptr reveal_ptr(mchunkptr *pos) { return protect_ptr(pos, *pos); }
+
+/* The chunk on top of bin fb; another thread may be pushing on it meanwhile. */
+static inline mchunkptr fastbin_top(mfastbinptr *fb) { return __atomic_load_n(fb, __ATOMIC_ACQUIRE); }
+
+/* Makes `next` the top of bin fb if the top is still *seen.  A plain store with
+   one thread.  Otherwise a compare-and-swap: when another thread pushed since
+   *seen was read, it fails and sets *seen to the new top, for the caller to
+   redo its step with. */
+static inline bool fastbin_replace_top(mfastbinptr *fb, mchunkptr *seen, mchunkptr next, bool single_thread)
+{
+    if (single_thread) {
+        *fb = next;
+        return true;
+    }
+    return __atomic_compare_exchange_n(fb, seen, next, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/* Takes `victim`, the top of bin fb seen by a caller that holds the arena's
+   lock, off the bin; returns the chunk taken, which differs from victim when a
+   push came first (the new top is taken instead).  glibc's REMOVE_FB, which
+   checks the link it follows while other threads exist. */
+static inline mchunkptr fastbin_pop(mfastbinptr *fb, mchunkptr victim, bool single_thread)
+{
+    mchunkptr next;
+    do {
+        next = reveal_ptr(&victim->fd);
+        if (!single_thread && checks_since(32) && !aligned_OK((uintptr_t)next))
+            malloc_printerr("malloc(): unaligned fastbin chunk detected");
+    } while (!fastbin_replace_top(fb, &victim, next, single_thread));
+    return victim;
+}
+
+/* Empties bin fb at one stroke and returns its old chain. */
+static inline mchunkptr fastbin_take_all(mfastbinptr *fb) { return __atomic_exchange_n(fb, NULL, __ATOMIC_ACQUIRE); }
 
 #endif /* ARENALLOC_BINS_FASTBINS_H */

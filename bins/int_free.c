@@ -3,15 +3,17 @@
  *
  * A freed chunk small enough for the per-thread cache goes there first, while
  * its bin in the cache has room (bins/tcache.h).  Otherwise it takes one of two
- * roads, under the arena's lock:
+ * roads:
  *
  *   fast    its size is at most M_MXFAST: push it on its fastbin and stop.  No
- *           merging, no header change; the cheapest free there is.
- *   normal  merge it with a free neighbour on either side (boundary tags make that
- *           O(1): PREV_INUSE and prev_size say where the previous chunk starts,
- *           the next chunk's successor's PREV_INUSE says whether the next one is
- *           free), then put the result at the front of the unsorted bin, or make
- *           it part of top if it touches top.
+ *           merging, no header change, no lock (bins/fastbins.h); the cheapest
+ *           free there is.
+ *   normal  under the arena's lock, merge it with a free neighbour on either
+ *           side (boundary tags make that O(1): PREV_INUSE and prev_size say
+ *           where the previous chunk starts, the next chunk's successor's
+ *           PREV_INUSE says whether the next one is free), then put the result
+ *           at the front of the unsorted bin, or make it part of top if it
+ *           touches top.
  *
  * Fastbin chunks are merged later, all at once, by malloc_consolidate, which runs
  * each through the same merging step.  Freeing a chunk that ends up 64 KiB or more
@@ -112,28 +114,62 @@ static bool free_to_tcache(mchunkptr p, INTERNAL_SIZE_T size)
     return true;
 }
 
-static void free_to_fastbin(mstate av, mchunkptr p, INTERNAL_SIZE_T size)
+/* Takes av's lock as `lock` says, and gives it back (a no-op for FREE_LOCK_HELD). */
+static inline void free_lock_take(mstate av, enum free_lock lock)
+{
+    if (lock == FREE_LOCK_TAKE)
+        os_lock(&av->mutex);
+    else if (lock == FREE_LOCK_VISIT)
+        os_lock_as_visitor(&av->mutex);
+}
+
+static inline void free_lock_release(mstate av, enum free_lock lock)
+{
+    if (lock != FREE_LOCK_HELD)
+        os_unlock(&av->mutex);
+}
+
+/* Whether the chunk after a fast chunk has a size no chunk can have.  Without
+   the lock, system_mem may be growing under us: a failure is then checked
+   again under the lock before it counts. */
+static bool fast_next_size_bad(mstate av, mchunkptr next, enum free_lock lock)
+{
+    bool bad = chunksize_nomask(next) <= CHUNK_HDR_SZ || chunksize(next) >= av->system_mem;
+    if (bad && lock != FREE_LOCK_HELD) {
+        free_lock_take(av, lock);
+        bad = chunksize_nomask(next) <= CHUNK_HDR_SZ || chunksize(next) >= av->system_mem;
+        free_lock_release(av, lock);
+    }
+    return bad;
+}
+
+/* Pushes fast chunk p on its fastbin, with or without av's lock (`lock` says
+   which; the push is lock-free either way, bins/fastbins.h). */
+static void free_to_fastbin(mstate av, mchunkptr p, INTERNAL_SIZE_T size, enum free_lock lock)
 {
     /* LAB(fastbins) BEGIN */
-    mchunkptr next = chunk_at_offset(p, (ptrdiff_t)size);
-    if (chunksize_nomask(next) <= CHUNK_HDR_SZ || chunksize(next) >= av->system_mem)
+    if (fast_next_size_bad(av, chunk_at_offset(p, (ptrdiff_t)size), lock))
         malloc_printerr("free(): invalid next size (fast)");
 
     free_perturb(chunk2mem(p), size - CHUNK_HDR_SZ);
     set_fastchunks(av);
     unsigned idx = fastbin_index(size);
     mfastbinptr *fb = fastbin(av, idx);
-    mchunkptr old = *fb;
-    /* Only the top of the bin is checked: freeing the same chunk twice in a row
-       is the common double free, and checking deeper would cost a walk. */
-    /* LAB(checks) BEGIN quiet */
-    if (old == p)
-        malloc_printerr("double free or corruption (fasttop)");
-    /* LAB(checks) END */
-    p->fd = protect_ptr(&p->fd, old);
-    *fb = p;
+    bool single = single_thread_p();
+    mchunkptr old = fastbin_top(fb);
+    do {
+        /* Only the top of the bin is checked: freeing the same chunk twice in a
+           row is the common double free, and checking deeper would cost a walk. */
+        /* LAB(checks) BEGIN quiet */
+        if (old == p)
+            malloc_printerr("double free or corruption (fasttop)");
+        /* LAB(checks) END */
+        p->fd = protect_ptr(&p->fd, old);
+    } while (!fastbin_replace_top(fb, &old, p, single));
     malloc_path_note(PATH_FREE_FASTBIN);
-    if (old != NULL && fastbin_index(chunksize(old)) != idx)
+    /* The old top may be read only under the lock: without it, another thread
+       may have taken that chunk and be using it by now. */
+    if (lock == FREE_LOCK_HELD && old != NULL && fastbin_index(chunksize(old)) != idx)
         malloc_printerr("invalid fastbin entry (free)");
     /* LAB(fastbins) END */
 }
@@ -186,16 +222,13 @@ void _int_free(mstate av, mchunkptr p, enum free_lock lock)
     if (free_to_tcache(p, size))
         return;
 
-    if (lock == FREE_LOCK_TAKE)
-        os_lock(&av->mutex);
-    else if (lock == FREE_LOCK_VISIT)
-        os_lock_as_visitor(&av->mutex);
-    if (size <= get_max_fast())
-        free_to_fastbin(av, p, size);
-    else
-        _int_free_merge_chunk(av, p, size);
-    if (lock != FREE_LOCK_HELD)
-        os_unlock(&av->mutex);
+    if (size <= get_max_fast()) {
+        free_to_fastbin(av, p, size, lock);
+        return;
+    }
+    free_lock_take(av, lock);
+    _int_free_merge_chunk(av, p, size);
+    free_lock_release(av, lock);
 }
 
 void malloc_consolidate(mstate av)
@@ -205,8 +238,7 @@ void malloc_consolidate(mstate av)
 
     for (unsigned i = 0; i < NFASTBINS; i++) {
         mfastbinptr *fb = fastbin(av, i);
-        mchunkptr p = *fb;
-        *fb = NULL;
+        mchunkptr p = fastbin_take_all(fb); /* frees may still push; they start a new chain */
         while (p != NULL) {
             if (checks_since(32) && misaligned_chunk(p))
                 malloc_printerr("malloc_consolidate(): unaligned fastbin chunk detected");

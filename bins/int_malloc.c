@@ -98,12 +98,12 @@ static void stash_fastbin(mfastbinptr *fb, INTERNAL_SIZE_T nb)
     long tc_idx = tcache_bin_for(nb);
     if (tc_idx < 0)
         return;
+    bool single = single_thread_p();
     mchunkptr tc_victim;
-    while (tcache_bin_count(tc_idx) < mp_.tcache_count && (tc_victim = *fb) != NULL) {
+    while (tcache_bin_count(tc_idx) < mp_.tcache_count && (tc_victim = fastbin_top(fb)) != NULL) {
         if (checks_since(32) && misaligned_chunk(tc_victim))
             malloc_printerr("malloc(): unaligned fastbin chunk detected 3");
-        *fb = reveal_ptr(&tc_victim->fd);
-        tcache_put(tc_victim, (size_t)tc_idx);
+        tcache_put(fastbin_pop(fb, tc_victim, single), (size_t)tc_idx);
     }
 }
 
@@ -111,14 +111,14 @@ static void *malloc_from_fastbin(mstate av, INTERNAL_SIZE_T nb)
 {
     unsigned idx = fastbin_index(nb);
     mfastbinptr *fb = fastbin(av, idx);
-    mchunkptr victim = *fb;
+    mchunkptr victim = fastbin_top(fb);
     if (victim == NULL)
         return NULL;
     /* LAB(fastbins) BEGIN */
 
     if (checks_since(32) && misaligned_chunk(victim))
         malloc_printerr("malloc(): unaligned fastbin chunk detected 2");
-    *fb = reveal_ptr(&victim->fd);
+    victim = fastbin_pop(fb, victim, single_thread_p());
     /* A chunk whose size does not belong to this bin was not put here by free. */
     if (fastbin_index(chunksize(victim)) != idx)
         malloc_printerr("malloc(): memory corruption (fast)");

@@ -20,8 +20,9 @@
 /* Returns memory for `bytes` from arena av, or NULL with errno ENOMEM. */
 void *_int_malloc(mstate av, size_t bytes);
 
-/* How _int_free comes by av's lock, which it needs only for a chunk the calling
-   thread's cache does not take.  glibc passes a flag, have_lock; arenalloc says
+/* How _int_free comes by av's lock, which it needs only for a chunk that is
+   neither taken by the calling thread's cache nor of a fast size (fastbins.h
+   pushes without it).  glibc passes a flag, have_lock; arenalloc says
    also how to take it, since under the trylock policy a free into another
    thread's arena must not look like contention to that thread (arena.c). */
 enum free_lock {

@@ -110,19 +110,46 @@ static inline bool get_binmap(mstate av, unsigned i) { return av->binmap[idx2blo
 
 /* ---- flags and arena identity ------------------------------------------------ */
 
-static inline bool contiguous(mstate av) { return !(av->flags & NONCONTIGUOUS_BIT); }
-static inline void set_noncontiguous(mstate av) { av->flags |= (int)NONCONTIGUOUS_BIT; }
+/* flags is read and changed atomically: before 2.27 it also holds the bit free
+   sets without the arena's lock (below), and a plain read-modify-write of one
+   bit could undo a concurrent change of the other. */
+static inline int arena_flags(mstate av) { return __atomic_load_n(&av->flags, __ATOMIC_RELAXED); }
 
-/* Whether some fastbin may be non-empty, in either layout. */
+static inline bool contiguous(mstate av) { return !(arena_flags(av) & NONCONTIGUOUS_BIT); }
+static inline void set_noncontiguous(mstate av)
+{
+    __atomic_fetch_or(&av->flags, (int)NONCONTIGUOUS_BIT, __ATOMIC_RELAXED);
+}
+
+/* Whether some fastbin may be non-empty, in either layout.  free sets it
+   without the arena's lock (bins/fastbins.h), hence atomic accesses; relaxed
+   ones, as the flag is only a hint that malloc_consolidate has work to do. */
 #if HAVE_FASTCHUNKS_FIELD
-static inline bool have_fastchunks(mstate av) { return av->have_fastchunks != 0; }
-static inline void set_fastchunks(mstate av) { av->have_fastchunks = 1; }
-static inline void clear_fastchunks(mstate av) { av->have_fastchunks = 0; }
+static inline bool have_fastchunks(mstate av) { return __atomic_load_n(&av->have_fastchunks, __ATOMIC_RELAXED); }
+static inline void set_fastchunks(mstate av) { __atomic_store_n(&av->have_fastchunks, 1, __ATOMIC_RELAXED); }
+static inline void clear_fastchunks(mstate av) { __atomic_store_n(&av->have_fastchunks, 0, __ATOMIC_RELAXED); }
 #else
-static inline bool have_fastchunks(mstate av) { return !(av->flags & (int)FASTCHUNKS_BIT); }
-static inline void set_fastchunks(mstate av) { av->flags &= ~(int)FASTCHUNKS_BIT; }
-static inline void clear_fastchunks(mstate av) { av->flags |= (int)FASTCHUNKS_BIT; }
+static inline bool have_fastchunks(mstate av) { return !(arena_flags(av) & (int)FASTCHUNKS_BIT); }
+static inline void set_fastchunks(mstate av)
+{
+    __atomic_fetch_and(&av->flags, ~(int)FASTCHUNKS_BIT, __ATOMIC_RELAXED);
+}
+static inline void clear_fastchunks(mstate av)
+{
+    __atomic_fetch_or(&av->flags, (int)FASTCHUNKS_BIT, __ATOMIC_RELAXED);
+}
 #endif
+
+/* glibc's SINGLE_THREAD_P.  While the process has one thread, nobody else can
+   hold an arena's lock or want it, so malloc, free, calloc, realloc and the
+   aligned allocators take no lock at all: they allocate from main_arena (free
+   goes to the chunk's own arena), and a request that fails is not tried again
+   in another arena, since there is no contention to escape.  Asked once per
+   call: a call that began without the lock cannot be overtaken, because only
+   this thread can start a second one, and not from inside malloc.  Once a
+   second thread has existed the answer stays false, and every call locks.
+   (free never locks for a fast chunk: bins/fastbins.h.) */
+static inline bool single_thread_p(void) { return os_single_threaded(); }
 
 /* The NON_MAIN_ARENA bit every chunk of this arena carries in its size word. */
 static inline INTERNAL_SIZE_T arena_bit(mstate av) { return av != &main_arena ? NON_MAIN_ARENA : 0; }

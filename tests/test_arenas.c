@@ -29,6 +29,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1049,6 +1050,42 @@ START_TEST(test_visited_arena_is_waited_for)
 }
 END_TEST
 
+/* A free of a fast chunk takes no lock (bins/fastbins.h): it reaches
+   main_arena's fastbin while another thread holds main_arena's lock.  The holder
+   lets go once the free has returned, or after 2 s: a free that locked would
+   have waited that long, and the holder reports it. */
+static atomic_bool fast_free_returned;
+
+static void *hold_main_arena_until_freed(void *arg)
+{
+    os_lock(&main_arena.mutex);
+    pthread_barrier_wait(arg);
+    for (int ms = 0; ms < 2000 && !atomic_load(&fast_free_returned); ms++)
+        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
+    bool returned = atomic_load(&fast_free_returned);
+    os_unlock(&main_arena.mutex);
+    return returned ? arg : NULL;
+}
+
+START_TEST(test_fast_free_takes_no_lock)
+{
+    void *p = arenalloc_malloc(40); /* a 0x30 chunk of main_arena, this thread's arena */
+    ck_assert_ptr_eq(arena_for_chunk(mem2chunk(p)), &main_arena);
+    pthread_barrier_t holding;
+    ck_assert_int_eq(pthread_barrier_init(&holding, NULL, 2), 0);
+    pthread_t t;
+    start_thread(&t, hold_main_arena_until_freed, &holding);
+    pthread_barrier_wait(&holding);
+    arenalloc_free(p);
+    atomic_store(&fast_free_returned, true);
+    void *returned;
+    ck_assert_int_eq(pthread_join(t, &returned), 0);
+    pthread_barrier_destroy(&holding);
+    ck_assert_msg(returned != NULL, "free of a fast chunk waited for main_arena's lock");
+    ck_assert_ptr_eq(*fastbin(&main_arena, fastbin_index(0x30)), mem2chunk(p));
+}
+END_TEST
+
 /* Two threads that free each other's blocks (a server answering on one thread
    what another allocated), both allocating all the time.  Each thread changes
    arena at most once (the split, when they first contend on main_arena); the
@@ -1220,6 +1257,7 @@ Suite *arenas_suite(void)
     tcase_add_checked_fixture(tc, tcache_off_env, NULL);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_visited_arena_is_waited_for);
+    tcase_add_test(tc, test_fast_free_takes_no_lock);
     tcase_add_test(tc, test_cross_thread_frees_do_not_move_threads);
     suite_add_tcase(s, tc);
 

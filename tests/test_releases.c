@@ -16,6 +16,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -280,6 +281,19 @@ static bool probe_fastbin_unaligned(void)
     return false;
 }
 
+/* The same with a second thread having existed: malloc then takes the chunk
+   off with a compare-and-swap (bins/fastbins.h), which checks the link it
+   follows, so the first malloc stops already. */
+static void *no_op_thread(void *arg) { return arg; }
+
+static bool probe_fastbin_unaligned_threads(void)
+{
+    pthread_t t;
+    if (pthread_create(&t, NULL, no_op_thread, NULL) != 0 || pthread_join(t, NULL) != 0)
+        return false;
+    return probe_fastbin_unaligned();
+}
+
 /* Shrinks top so that it no longer ends on a page boundary, then asks for more
    than it holds (but less than the mmap threshold). */
 static bool probe_sysmalloc_old_top(void)
@@ -410,6 +424,7 @@ static const struct {
     {"largebin_bk", probe_largebin_bk},
     {"tcache_unaligned", probe_tcache_unaligned},
     {"fastbin_unaligned", probe_fastbin_unaligned},
+    {"fastbin_unaligned_threads", probe_fastbin_unaligned_threads},
     {"sysmalloc_old_top", probe_sysmalloc_old_top},
     {"hooks", probe_hooks},
     {"huge_request", probe_huge_request},
