@@ -83,12 +83,16 @@ static inline bool fastbin_replace_top(mfastbinptr *fb, mchunkptr *seen, mchunkp
    checks the link it follows while other threads exist. */
 static inline mchunkptr fastbin_pop(mfastbinptr *fb, mchunkptr victim, bool single_thread)
 {
+    if (single_thread) {
+        *fb = reveal_ptr(&victim->fd);
+        return victim;
+    }
     mchunkptr next;
     do {
         next = reveal_ptr(&victim->fd);
-        if (!single_thread && checks_since(32) && !aligned_OK((uintptr_t)next))
+        if (checks_since(32) && !aligned_OK((uintptr_t)next))
             malloc_printerr("malloc(): unaligned fastbin chunk detected");
-    } while (!fastbin_replace_top(fb, &victim, next, single_thread));
+    } while (!fastbin_replace_top(fb, &victim, next, false));
     return victim;
 }
 

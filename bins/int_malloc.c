@@ -93,12 +93,11 @@ static long tcache_bin_for(INTERNAL_SIZE_T nb)
 
 /* Having taken a chunk from fastbin fb, moves the bin's other chunks (all of the
    same size) into the cache until the cache's bin is full. */
-static void stash_fastbin(mfastbinptr *fb, INTERNAL_SIZE_T nb)
+static void stash_fastbin(mfastbinptr *fb, INTERNAL_SIZE_T nb, bool single)
 {
     long tc_idx = tcache_bin_for(nb);
     if (tc_idx < 0)
         return;
-    bool single = single_thread_p();
     mchunkptr tc_victim;
     while (tcache_bin_count(tc_idx) < mp_.tcache_count && (tc_victim = fastbin_top(fb)) != NULL) {
         if (checks_since(32) && misaligned_chunk(tc_victim))
@@ -118,11 +117,12 @@ static void *malloc_from_fastbin(mstate av, INTERNAL_SIZE_T nb)
 
     if (checks_since(32) && misaligned_chunk(victim))
         malloc_printerr("malloc(): unaligned fastbin chunk detected 2");
-    victim = fastbin_pop(fb, victim, single_thread_p());
+    bool single = single_thread_p();
+    victim = fastbin_pop(fb, victim, single);
     /* A chunk whose size does not belong to this bin was not put here by free. */
     if (fastbin_index(chunksize(victim)) != idx)
         malloc_printerr("malloc(): memory corruption (fast)");
-    stash_fastbin(fb, nb);
+    stash_fastbin(fb, nb, single);
     return chunk2mem(victim);
     /* LAB(fastbins) END */
 }
