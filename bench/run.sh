@@ -20,7 +20,7 @@
 #
 # Each round runs every workload once on every allocator, one after the other,
 # so that a machine whose load changes slows every allocator alike; RUNS rounds
-# (3), and the table shows the median of each.  time is the timed part only (the
+# (5), and the table shows the median of each.  time is the timed part only (the
 # program's loop, the replayed calls).  peak RSS is the program's maximum
 # resident set (GNU time's %M), start-up included; for a replay it is the
 # replayer's own figure, the peak of anonymous resident memory above what it
@@ -40,7 +40,7 @@ set -euo pipefail
 
 build=build
 out=
-runs=3
+runs=5
 smoke=0
 allocators=arenalloc,arenalloc-notc,glibc,glibc-notc,jemalloc,mimalloc,tcmalloc
 programs=(pair32 small-fixed small-mixed random-1t random-2t larson-2t xmalloc-2t realloc)
