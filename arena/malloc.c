@@ -26,13 +26,11 @@
 #include "inspect/heap_check.h"
 #include "stomp/stomp.h"
 
-/* malloc's work, once no hook took it over (inlined into both callers, so the
-   usual path makes no extra call). */
+/* malloc's work, once neither a hook nor stomp mode took it over (inlined into
+   both callers, so the usual path makes no extra call). */
 static inline __attribute__((always_inline)) void *malloc_body(size_t bytes)
 {
     malloc_ensure_init();
-    if (stomp_active())
-        return stomp_malloc(bytes, 0);
 
     /* The thread's cache first: no arena, no lock. */
     size_t tbytes = checked_request2size(bytes);
@@ -75,29 +73,31 @@ static __attribute__((noinline)) void tcache_init_keeping_errno(void)
     errno = err;
 }
 
-/* Before 2.34 a hook the program set takes malloc's place (hooks.h).  Out of
-   line, so that the usual path only asks for the release. */
-static __attribute__((noinline)) void *malloc_hooked(size_t bytes, const void *caller)
+/* The two detours malloc may take, each rare, so out of line: before 2.34 a
+   hook the program set takes malloc's place (hooks.h); in stomp mode every
+   block gets pages of its own (stomp/). */
+static __attribute__((noinline)) void *malloc_detour(size_t bytes, const void *caller)
 {
-    malloc_hook_fn hook = arenalloc_malloc_hook;
-    return hook != NULL ? hook(bytes, caller) : malloc_body(bytes);
+    if (hooks_in_force() && arenalloc_malloc_hook != NULL)
+        return arenalloc_malloc_hook(bytes, caller);
+    if (stomp_active()) {
+        malloc_ensure_init();
+        return stomp_malloc(bytes, 0);
+    }
+    return malloc_body(bytes);
 }
 
 void *arenalloc_malloc(size_t bytes)
 {
-    if (hooks_in_force())
-        return malloc_hooked(bytes, HOOK_CALLER());
+    if (hooks_in_force() || stomp_active())
+        return malloc_detour(bytes, HOOK_CALLER());
     return malloc_body(bytes);
 }
 
-/* free's work, once no hook took it over. */
+/* free's work, once neither a hook nor a stomp block took it over. */
 static inline __attribute__((always_inline)) void free_body(void *mem)
 {
     if (mem == NULL)
-        return;
-
-    /* A stomp block outlives a change of mode: always ask. */
-    if (stomp_free(mem))
         return;
 
     mchunkptr p = mem2chunk(mem);
@@ -113,20 +113,21 @@ static inline __attribute__((always_inline)) void free_body(void *mem)
     debug_check_heap();
 }
 
-/* Before 2.34 the program's hook takes free's place, even for NULL. */
-static __attribute__((noinline)) void free_hooked(void *mem, const void *caller)
+/* free's detours: before 2.34 the program's hook takes free's place, even for
+   NULL; a stomp block (one exists once stomp mode has made any, whatever the
+   mode is now) goes back to stomp/. */
+static __attribute__((noinline)) void free_detour(void *mem, const void *caller)
 {
-    free_hook_fn hook = arenalloc_free_hook;
-    if (hook != NULL)
-        hook(mem, caller);
-    else
+    if (hooks_in_force() && arenalloc_free_hook != NULL)
+        arenalloc_free_hook(mem, caller);
+    else if (!stomp_free(mem))
         free_body(mem);
 }
 
 void arenalloc_free(void *mem)
 {
-    if (hooks_in_force())
-        free_hooked(mem, HOOK_CALLER());
+    if (hooks_in_force() || stomp_blocks_exist())
+        free_detour(mem, HOOK_CALLER());
     else
         free_body(mem);
 }
