@@ -30,8 +30,6 @@
    both callers, so the usual path makes no extra call). */
 static inline __attribute__((always_inline)) void *malloc_body(size_t bytes)
 {
-    malloc_ensure_init();
-
     /* The thread's cache first: no arena, no lock. */
     size_t tbytes = checked_request2size(bytes);
     if (tbytes == 0) {
@@ -39,12 +37,15 @@ static inline __attribute__((always_inline)) void *malloc_body(size_t bytes)
         return NULL;
     }
     size_t tc_idx = csize2tidx(tbytes);
-    maybe_init_tcache();
     if (tc_idx < mp_.tcache_bins && tcache != NULL && tcache_available(tc_idx)) {
         void *cached = tcache_get(tc_idx);
         debug_check_heap();
         return cached;
     }
+    /* A thread's first call makes its cache.  glibc makes it before looking;
+       a new cache is empty, so looking first misses nothing, and it keeps the
+       call that makes it (which could change the release) off the usual path. */
+    maybe_init_tcache();
 
     if (single_thread_p()) {
         void *victim = _int_malloc(&main_arena, bytes);
@@ -80,18 +81,20 @@ static __attribute__((noinline)) void *malloc_detour(size_t bytes, const void *c
 {
     if (hooks_in_force() && arenalloc_malloc_hook != NULL)
         return arenalloc_malloc_hook(bytes, caller);
-    if (stomp_active()) {
-        malloc_ensure_init();
+    if (stomp_active())
         return stomp_malloc(bytes, 0);
-    }
     return malloc_body(bytes);
 }
 
+/* The usual call (the newest release, so no hooks; no stomp mode) runs a copy
+   of malloc_body in which every test of the release has folded away
+   (bins/checks.h); anything else takes the detour, with its own copy. */
 void *arenalloc_malloc(size_t bytes)
 {
-    if (hooks_in_force() || stomp_active())
-        return malloc_detour(bytes, HOOK_CALLER());
-    return malloc_body(bytes);
+    malloc_ensure_init(); /* first: it reads ARENALLOC_RELEASE */
+    if (release_is_newest() && !stomp_active())
+        return malloc_body(bytes);
+    return malloc_detour(bytes, HOOK_CALLER());
 }
 
 /* free's work, once neither a hook nor a stomp block took it over. */
@@ -126,10 +129,10 @@ static __attribute__((noinline)) void free_detour(void *mem, const void *caller)
 
 void arenalloc_free(void *mem)
 {
-    if (hooks_in_force() || stomp_blocks_exist())
-        free_detour(mem, HOOK_CALLER());
-    else
+    if (release_is_newest() && !stomp_blocks_exist())
         free_body(mem);
+    else
+        free_detour(mem, HOOK_CALLER());
 }
 
 /* calloc must return zeroes, but memory fresh from the OS already is.  So only the

@@ -55,6 +55,14 @@ extern OS_HIDDEN int glibc_release;
 /* True when glibc 2.`minor`'s behaviour is in force: the one question code asks. */
 static inline bool release_since(int minor) { return glibc_release >= minor; }
 
+/* Whether the newest release is in force, as it is unless a setting says
+   otherwise.  The hot paths ask this once and then run code in which the
+   compiler, having just compared glibc_release with a constant, knows its value:
+   every release_since() there folds to true and its test disappears.  Written
+   once, compiled twice (arena/malloc.c, _int_free): older releases run the
+   other copy, which reads the release at each test. */
+static inline bool release_is_newest(void) { return glibc_release == RELEASE_NEWEST; }
+
 /* The older name of release_since, from when a release decided only the checks. */
 static inline bool checks_since(int minor) { return release_since(minor); }
 

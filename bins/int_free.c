@@ -96,7 +96,7 @@ static void tcache_double_free_verify(tcache_entry *e, size_t tc_idx)
 /* The first road of all, from glibc 2.26: the calling thread's cache, while the
    chunk's bin there has room.  Needs no lock.  A chunk carrying the cache's key
    may be in the cache already: the bin is searched before anything else. */
-static bool free_to_tcache(mchunkptr p, INTERNAL_SIZE_T size)
+static inline __attribute__((always_inline)) bool free_to_tcache(mchunkptr p, INTERNAL_SIZE_T size)
 {
     size_t tc_idx = csize2tidx(size);
     if (tcache == NULL || tc_idx >= mp_.tcache_bins)
@@ -219,8 +219,13 @@ void _int_free(mstate av, mchunkptr p, enum free_lock lock)
     if (size < MINSIZE || !aligned_OK(size))
         malloc_printerr("free(): invalid size");
 
-    if (free_to_tcache(p, size))
+    /* The same call twice: the first copy knows the release (checks.h). */
+    if (release_is_newest()) {
+        if (free_to_tcache(p, size))
+            return;
+    } else if (free_to_tcache(p, size)) {
         return;
+    }
 
     if (size <= get_max_fast()) {
         free_to_fastbin(av, p, size, lock);
