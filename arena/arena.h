@@ -60,7 +60,7 @@ static inline void arena_unlock(mstate av) { os_unlock(&av->mutex); }
 static inline enum free_lock free_lock_for(mstate av)
 {
     if (single_thread_p())
-        return FREE_LOCK_HELD;
+        return FREE_LOCK_NONE;
     return av == thread_arena ? FREE_LOCK_TAKE : FREE_LOCK_VISIT;
 }
 

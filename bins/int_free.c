@@ -114,7 +114,8 @@ static inline __attribute__((always_inline)) bool free_to_tcache(mchunkptr p, IN
     return true;
 }
 
-/* Takes av's lock as `lock` says, and gives it back (a no-op for FREE_LOCK_HELD). */
+/* Takes av's lock as `lock` says, and gives it back (no-ops when it is held or
+   not needed). */
 static inline void free_lock_take(mstate av, enum free_lock lock)
 {
     if (lock == FREE_LOCK_TAKE)
@@ -125,17 +126,17 @@ static inline void free_lock_take(mstate av, enum free_lock lock)
 
 static inline void free_lock_release(mstate av, enum free_lock lock)
 {
-    if (lock != FREE_LOCK_HELD)
+    if (lock == FREE_LOCK_TAKE || lock == FREE_LOCK_VISIT)
         os_unlock(&av->mutex);
 }
 
 /* Whether the chunk after a fast chunk has a size no chunk can have.  Without
-   the lock, system_mem may be growing under us: a failure is then checked
-   again under the lock before it counts. */
+   the lock, another thread may be growing system_mem: a failure is then
+   checked again under the lock before it counts. */
 static bool fast_next_size_bad(mstate av, mchunkptr next, enum free_lock lock)
 {
     bool bad = chunksize_nomask(next) <= CHUNK_HDR_SZ || chunksize(next) >= av->system_mem;
-    if (bad && lock != FREE_LOCK_HELD) {
+    if (bad && (lock == FREE_LOCK_TAKE || lock == FREE_LOCK_VISIT)) {
         free_lock_take(av, lock);
         bad = chunksize_nomask(next) <= CHUNK_HDR_SZ || chunksize(next) >= av->system_mem;
         free_lock_release(av, lock);
@@ -168,7 +169,9 @@ static void free_to_fastbin(mstate av, mchunkptr p, INTERNAL_SIZE_T size, enum f
     } while (!fastbin_replace_top(fb, &old, p, single));
     malloc_path_note(PATH_FREE_FASTBIN);
     /* The old top may be read only under the lock: without it, another thread
-       may have taken that chunk and be using it by now. */
+       may have taken that chunk and be using it by now.  So only a caller that
+       holds the lock checks it, as in glibc, where free() never does (not even
+       with one thread: a bad size there is found by malloc_consolidate). */
     if (lock == FREE_LOCK_HELD && old != NULL && fastbin_index(chunksize(old)) != idx)
         malloc_printerr("invalid fastbin entry (free)");
     /* LAB(fastbins) END */

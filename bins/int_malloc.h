@@ -26,9 +26,10 @@ void *_int_malloc(mstate av, size_t bytes);
    also how to take it, since under the trylock policy a free into another
    thread's arena must not look like contention to that thread (arena.c). */
 enum free_lock {
-    FREE_LOCK_HELD,  /* the caller holds it, or none is needed (one thread) */
-    FREE_LOCK_TAKE,  /* take it: av is the calling thread's own arena */
-    FREE_LOCK_VISIT, /* take it as a visitor: av is another thread's arena */
+    FREE_LOCK_HELD,  /* the caller holds it (glibc's have_lock: realloc, memalign, sysmalloc) */
+    FREE_LOCK_NONE,  /* free() while the process has one thread: none is needed */
+    FREE_LOCK_TAKE,  /* free(): take it, av is the calling thread's own arena */
+    FREE_LOCK_VISIT, /* free(): take it as a visitor, av is another thread's arena */
 };
 
 /* Frees chunk p of arena av (not an mmapped chunk): into the calling thread's

@@ -23,6 +23,20 @@ static void double_free_fast(void)
     arenalloc_free(a);
 }
 
+/* The chunk on a fastbin's top given another bin's size.  free() does not look
+   at the chunk it pushes onto (glibc reads it only under a lock the caller
+   already held), so the next free succeeds and the damage is found when
+   malloc_consolidate empties the bin. */
+static void corrupt_fastbin_top_size(void)
+{
+    size_t *a = arenalloc_malloc(0x18), *b = arenalloc_malloc(0x18);
+    arenalloc_malloc(0x18);
+    arenalloc_free(a);
+    *size_word(a) = 0x50 | 1;
+    arenalloc_free(b);
+    arenalloc_malloc(0x400);
+}
+
 /* A pointer into the middle of a block, not 16-byte aligned as chunks are. */
 static void free_interior(void)
 {
@@ -79,6 +93,11 @@ static void corrupt_foot(void)
 }
 
 START_TEST(test_double_free_fasttop) { ck_assert_aborts_with(double_free_fast, "double free or corruption (fasttop)"); }
+END_TEST
+START_TEST(test_fastbin_top_size_found_by_consolidate)
+{
+    ck_assert_aborts_with(corrupt_fastbin_top_size, "malloc_consolidate(): invalid chunk size");
+}
 END_TEST
 START_TEST(test_free_interior) { ck_assert_aborts_with(free_interior, "free(): invalid pointer"); }
 END_TEST
@@ -240,6 +259,7 @@ Suite *corruption_suite(void)
     TCase *aborts = tcase_create("aborts");
     tcase_add_checked_fixture(aborts, tcache_off, NULL);
     tcase_add_test(aborts, test_double_free_fasttop);
+    tcase_add_test(aborts, test_fastbin_top_size_found_by_consolidate);
     tcase_add_test(aborts, test_free_interior);
     tcase_add_test(aborts, test_free_bad_size);
     tcase_add_test(aborts, test_double_free_small);
