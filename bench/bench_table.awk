@@ -4,6 +4,12 @@
 # -notc rows), writes the same as CSV (csv=FILE) and the ratios for gnuplot
 # (ratios=FILE).  Exits 1 when the allocators disagree on a workload's checksum.
 #
+# The time ratio is the median of the rounds' own ratios: within a round the
+# allocators run one right after another, so each ratio compares two runs made
+# under the same load, and a slow spell of the machine that lasts a few runs
+# moves the medians of both sides' times but hardly their ratio.  The peak RSS
+# ratio is that of the medians (memory does not depend on the load).
+#
 #   awk -f table.awk -v csv=F -v ratios=F -v allocators=a,b -v workloads=w,x runs.tsv
 
 function median(list,    v, n, i, j, t) {
@@ -14,6 +20,14 @@ function median(list,    v, n, i, j, t) {
 }
 function base_of(a) { return a ~ /-notc$/ ? "glibc-notc" : "glibc" }
 function ratio(x, b) { return (b == "" || b + 0 == 0 || x == "") ? "-" : sprintf("%.2f", x / b) }
+# The median over the rounds in which both ran of key's time over base's.
+function paired_ratio(key, base,    r, list) {
+    list = ""
+    for (r in rounds)
+        if ((key, r) in round_time && (base, r) in round_time && round_time[base, r] + 0 > 0)
+            list = list " " round_time[key, r] / round_time[base, r]
+    return list == "" ? "-" : sprintf("%.2f", median(list))
+}
 function mib(kb) { return sprintf("%.1f MiB", kb / 1024) }
 
 BEGIN { FS = "\t"; nA = split(allocators, A, ","); nW = split(workloads, W, ","); bad = 0 }
@@ -22,6 +36,7 @@ NR == 1 { next }
     key = $1 SUBSEP $2
     if ($4 == "FAILED") { failed[key]++; next }
     times[key] = times[key] " " $4
+    round_time[key, $3] = $4; rounds[$3] = 1
     rss[key] = rss[key] " " $5
     if ($6 != "-") {
         if (!($1 in sum)) { sum[$1] = $6; sum_by[$1] = $2 }
@@ -52,7 +67,7 @@ END {
                 line = line " -"; rline = rline " -"
                 continue
             }
-            tr = ratio(T[key], T[b]); rr = ratio(R[key], R[b])
+            tr = paired_ratio(key, b); rr = ratio(R[key], R[b])
             printf "%-20s %-15s %9.3f s (%5s) %11s (%5s)%s\n", W[w], A[a], T[key], tr, mib(R[key]), rr, \
                 failed[key] ? sprintf("  %d runs failed", failed[key]) : ""
             n = split(times[key], dummy, " ")
