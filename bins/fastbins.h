@@ -23,7 +23,7 @@
  * another thread's push got there first.  Only one thread at a time pops, so a
  * chunk seen on top cannot be taken and pushed back between the read and the
  * swap (the "ABA" case that makes lock-free pops hard elsewhere).  With one
- * thread the top is simply stored, as before 2.26.
+ * thread (glibc's SINGLE_THREAD_P) the top is simply stored.
  */
 #ifndef ARENALLOC_BINS_FASTBINS_H
 #define ARENALLOC_BINS_FASTBINS_H

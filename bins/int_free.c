@@ -114,8 +114,10 @@ static inline __attribute__((always_inline)) bool free_to_tcache(mchunkptr p, IN
     return true;
 }
 
-/* Takes av's lock as `lock` says, and gives it back (no-ops when it is held or
-   not needed). */
+/* Whether this free must take av's lock itself (not held, and needed). */
+static inline bool free_must_lock(enum free_lock lock) { return lock == FREE_LOCK_TAKE || lock == FREE_LOCK_VISIT; }
+
+/* Takes av's lock as `lock` says, and gives it back. */
 static inline void free_lock_take(mstate av, enum free_lock lock)
 {
     if (lock == FREE_LOCK_TAKE)
@@ -126,7 +128,7 @@ static inline void free_lock_take(mstate av, enum free_lock lock)
 
 static inline void free_lock_release(mstate av, enum free_lock lock)
 {
-    if (lock == FREE_LOCK_TAKE || lock == FREE_LOCK_VISIT)
+    if (free_must_lock(lock))
         os_unlock(&av->mutex);
 }
 
@@ -136,7 +138,7 @@ static inline void free_lock_release(mstate av, enum free_lock lock)
 static bool fast_next_size_bad(mstate av, mchunkptr next, enum free_lock lock)
 {
     bool bad = chunksize_nomask(next) <= CHUNK_HDR_SZ || chunksize(next) >= av->system_mem;
-    if (bad && (lock == FREE_LOCK_TAKE || lock == FREE_LOCK_VISIT)) {
+    if (bad && free_must_lock(lock)) {
         free_lock_take(av, lock);
         bad = chunksize_nomask(next) <= CHUNK_HDR_SZ || chunksize(next) >= av->system_mem;
         free_lock_release(av, lock);

@@ -46,11 +46,13 @@ extern OS_HIDDEN bool stomp_registry_used;
 bool stomp_free_block(void *mem);
 bool stomp_block_usable_size(void *mem, size_t *size);
 
+/* Whether stomp mode has ever made a block (free must then ask each pointer). */
+static inline bool stomp_blocks_exist(void) { return __atomic_load_n(&stomp_registry_used, __ATOMIC_ACQUIRE); }
+
 /* Frees a stomp block: its pages become inaccessible and it waits in the
    quarantine.  Returns false, touching nothing, when mem is not a stomp block
    (the caller then frees it normally).  A second free of a block still in the
    quarantine aborts with "free(): invalid pointer".  Keeps errno. */
-static inline bool stomp_blocks_exist(void) { return __atomic_load_n(&stomp_registry_used, __ATOMIC_ACQUIRE); }
 static inline bool stomp_free(void *mem) { return stomp_blocks_exist() && stomp_free_block(mem); }
 
 /* When mem is a stomp block, stores its usable size in *size (0 once freed) and
