@@ -7,27 +7,38 @@
 #define ARENALLOC_TESTS_EXPECT_ABORT_H
 
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 struct death {
     int signal;        /* the signal that ended the child, 0 if it exited */
-    char stderr[512];  /* what it wrote to stderr */
+    int status;        /* its exit status, -1 if a signal ended it */
+    char stderr[2048]; /* what it wrote to stderr */
 };
 
-static inline struct death run_in_child(void (*fn)(void))
+/* Runs fn(arg) in a child process: the child exits 0 when fn returns, or with
+   whatever status fn passes to _exit itself. */
+static inline struct death run_in_child_with(void (*fn)(void *), void *arg)
 {
     struct death d = {0};
     int fds[2];
-    if (pipe(fds) != 0)
-        return d;
-
+    if (pipe(fds) != 0) {
+        perror("expect_abort: pipe");
+        abort(); /* the test errs: no child ran, so there is nothing to compare */
+    }
+    fflush(NULL); /* or the child would print the parent's buffered output again */
     pid_t pid = fork();
+    if (pid < 0) {
+        perror("expect_abort: fork");
+        abort();
+    }
     if (pid == 0) {
         dup2(fds[1], 2);
         close(fds[0]);
-        fn();
+        fn(arg);
         _exit(0);
     }
     close(fds[1]);
@@ -40,7 +51,20 @@ static inline struct death run_in_child(void (*fn)(void))
     int status;
     waitpid(pid, &status, 0);
     d.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    d.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return d;
+}
+
+struct plain_call {
+    void (*fn)(void);
+};
+static inline void call_plain(void *call) { ((struct plain_call *)call)->fn(); }
+
+/* Runs fn() in a child process. */
+static inline struct death run_in_child(void (*fn)(void))
+{
+    struct plain_call call = {fn};
+    return run_in_child_with(call_plain, &call);
 }
 
 /* Asserts that fn dies of SIGABRT after printing `message` on a line. */

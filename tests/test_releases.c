@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/expect_abort.h"
 #include "tests/suites.h"
 #include "tests/test_helpers.h"
 
@@ -37,41 +38,28 @@ typedef size_t word;
 
 /* ---- running a probe in a child ------------------------------------------------ */
 
-struct outcome {
-    int signal;       /* the signal that ended the child, 0 if it exited */
-    int status;       /* its exit status */
-    char stderr[2048];
+struct release_probe {
+    int release;
+    bool (*probe)(void);
 };
+
+/* The child's part: become glibc 2.`release` (status 99 if refused), then exit
+   1 if the probe saw its feature, 0 if not. */
+static void probe_as_release(void *arg)
+{
+    const struct release_probe *rp = arg;
+    alarm(20); /* a probe that loops is a failure, not a hang */
+    if (arenalloc_set_release(rp->release) != 0)
+        _exit(99);
+    _exit(rp->probe() ? 1 : 0);
+}
 
 /* Runs probe() in a child that behaves as glibc 2.`release`; a probe returns
    whether it saw its feature (checks abort instead, or return false). */
-static struct outcome run_at(int release, bool (*probe)(void))
+static struct death run_at(int release, bool (*probe)(void))
 {
-    struct outcome o = {0};
-    int fds[2];
-    ck_assert_int_eq(pipe(fds), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        dup2(fds[1], 2);
-        close(fds[0]);
-        alarm(20); /* a probe that loops is a failure, not a hang */
-        if (arenalloc_set_release(release) != 0)
-            _exit(99);
-        _exit(probe() ? 1 : 0);
-    }
-    close(fds[1]);
-    size_t used = 0;
-    ssize_t n;
-    while (used < sizeof o.stderr - 1 && (n = read(fds[0], o.stderr + used, sizeof o.stderr - 1 - used)) > 0)
-        used += (size_t)n;
-    close(fds[0]);
-    int status;
-    waitpid(pid, &status, 0);
-    o.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    o.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return o;
+    struct release_probe rp = {release, probe};
+    return run_in_child_with(probe_as_release, &rp);
 }
 
 /* ---- the probes ------------------------------------------------------------------ */
@@ -527,7 +515,7 @@ START_TEST(test_row)
     char want[420];
     snprintf(want, sizeof want, "%s\n", r->text);
     for (int release = OLDEST; release <= NEWEST; release++) {
-        struct outcome o = run_at(release, probe);
+        struct death o = run_at(release, probe);
         bool feature = strcmp(r->kind, "feature") == 0;
         bool seen = feature ? o.signal == 0 && o.status == 1 : o.signal == SIGABRT && strstr(o.stderr, want) != NULL;
         ck_assert_msg(o.status != 99, "arenalloc_set_release(%d) refused", release);
@@ -599,7 +587,7 @@ static bool first_chunk_offset(void)
 START_TEST(test_no_cache_chunk_before_2_26)
 {
     for (int r = OLDEST; r <= NEWEST; r++) {
-        struct outcome o = run_at(r, first_chunk_offset);
+        struct death o = run_at(r, first_chunk_offset);
         ck_assert_msg(o.signal == 0 && o.status == (r < 26 ? 1 : 0), "at 2.%d: status %d, signal %d", r, o.status,
                       o.signal);
     }
@@ -718,7 +706,7 @@ END_TEST
 /* The 2.36 form of the assertion, whole, and the older one's shape. */
 START_TEST(test_sysmalloc_assertion_messages)
 {
-    struct outcome o = run_at(36, probe_sysmalloc_old_top);
+    struct death o = run_at(36, probe_sysmalloc_old_top);
     ck_assert_int_eq(o.signal, SIGABRT);
     ck_assert_str_eq(o.stderr, "Fatal glibc error: malloc assertion failure in sysmalloc: (old_top == initial_top (av) "
                                "&& old_size == 0) || ((unsigned long) (old_size) >= MINSIZE && prev_inuse (old_top) && "
@@ -748,7 +736,7 @@ static bool orange(void)
 START_TEST(test_orange_top_passes)
 {
     for (int r = OLDEST; r <= NEWEST; r++) {
-        struct outcome o = run_at(r, orange);
+        struct death o = run_at(r, orange);
         ck_assert_msg(o.signal == 0 && o.status == 1, "at 2.%d: status %d, signal %d, \"%s\"", r, o.status, o.signal,
                       o.stderr);
     }
