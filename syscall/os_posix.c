@@ -48,16 +48,9 @@
 
 size_t os_page_size(void)
 {
-    /* Several threads may race to fill the cache; they all store the same value,
-       and the relaxed atomics only keep that race out of undefined behaviour. */
-    static size_t cached;
-    size_t size = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (size == 0) {
-        long answer = sysconf(_SC_PAGESIZE);
-        size = answer > 0 ? (size_t)answer : 4096;
-        __atomic_store_n(&cached, size, __ATOMIC_RELAXED);
-    }
-    return size;
+    /* The size the kernel gave the dynamic loader at start-up, which glibc keeps
+       and its own malloc reads too. */
+    return (size_t)getpagesize();
 }
 
 /* ---- address space -------------------------------------------------------- */
@@ -379,6 +372,8 @@ void os_random(void *buf, size_t size)
         got += (size_t)n;
     }
 #endif
+    if (got == size)
+        return;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     uint64_t seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)(uintptr_t)&ts;
