@@ -7,8 +7,12 @@
  * The struct sits in bins/, below arena/, because both read it: arena/ for the
  * thresholds and arena limits, bins/ for the per-thread cache's limits, which
  * _int_malloc and _int_free consult as they fill the cache.
- * The mmap threshold's upper bound follows from the heap size (heap_max_size):
- * a request that could not fit in one heap must be mapped on its own.
+ * The mmap threshold's upper bound is glibc's 64-bit constant, whatever the heap
+ * size: glibc derives its heap size from that bound, not the bound from the heap,
+ * and the bound decides when main_arena stops mapping large blocks, so with any
+ * other value a program that frees a 1 MiB block would see other addresses than
+ * on glibc.  A thread arena whose heap cannot hold a request below the threshold
+ * maps that chunk on its own (sysmalloc), as glibc does.
  */
 #ifndef ARENALLOC_BINS_MALLOC_PAR_H
 #define ARENALLOC_BINS_MALLOC_PAR_H
@@ -19,8 +23,8 @@
    32-bit value, the design's and the lecture's mask), or glibc's 64-bit value,
    64 MiB, by ARENALLOC_HEAP_MAX_SIZE=64M or arenalloc_set_heap_max_size before
    the first heap is made (gef and pwndbg assume 64 MiB).  The value is read from
-   heap_max_bytes alone (defined in arena/heap.c): heap_for_ptr's mask, the
-   mmap threshold's bound, the dump and the gdb commands all take it from there. */
+   heap_max_bytes alone (defined in arena/heap.c): heap_for_ptr's mask, the dump
+   and the gdb commands all take it from there. */
 #define HEAP_MAX_SIZE_DEFAULT (1024 * 1024)
 #define HEAP_MAX_SIZE_GLIBC_64 (64 * 1024 * 1024) /* 2 * glibc's 64-bit DEFAULT_MMAP_THRESHOLD_MAX */
 extern OS_HIDDEN size_t heap_max_bytes;
@@ -32,7 +36,7 @@ static inline size_t heap_max_size(void) { return heap_max_bytes; }
 #define DEFAULT_TOP_PAD            (128 * 1024) /* extra asked of brk each time */
 #define DEFAULT_TRIM_THRESHOLD     (128 * 1024) /* top larger than this: trim */
 #define DEFAULT_MMAP_THRESHOLD     (128 * 1024) /* requests this large: mmap */
-#define DEFAULT_MMAP_THRESHOLD_MAX (heap_max_size() / 2) /* the dynamic threshold's cap */
+#define DEFAULT_MMAP_THRESHOLD_MAX (4 * 1024 * 1024 * sizeof(size_t)) /* the dynamic rise's cap: 32 MiB on 64-bit */
 #define DEFAULT_MMAP_MAX           65536        /* at most this many mapped chunks */
 #define DEFAULT_ARENA_TEST         8            /* arenas before the cap is computed */
 

@@ -151,11 +151,12 @@ ARENALLOC_API int arenalloc_set_arena_policy(int policy);
 /* The size and alignment of a thread arena's heap: 1 MiB by default, or any
    power of two up to 64 MiB, glibc's 64-bit value, with which gef and pwndbg
    (which assume 64 MiB) read thread arenas unchanged.  The mmap threshold's
-   dynamic rise stops at half of it, as in glibc.  ARENALLOC_HEAP_MAX_SIZE=64M
-   (or 1M, or a number of bytes) sets it at start-up.  Only before the first
-   thread arena is made: free() finds a chunk's heap by masking its address
-   with this size, so it cannot change under existing heaps.  Returns 0, EINVAL
-   for another size, or EBUSY once a heap exists. */
+   dynamic rise stops at 32 MiB whatever this size, as on glibc's 64-bit
+   systems.  ARENALLOC_HEAP_MAX_SIZE=64M (or 1M, or a number of bytes) sets it
+   at start-up.  Only before the first thread arena is made: free() finds a
+   chunk's heap by masking its address with this size, so it cannot change
+   under existing heaps.  Returns 0, EINVAL for another size, or EBUSY once a
+   heap exists. */
 ARENALLOC_API int arenalloc_set_heap_max_size(size_t bytes);
 
 /* Sets glibc.malloc.tcache_count at run time: how many freed chunks each bin of

@@ -1153,16 +1153,14 @@ START_TEST(test_cross_thread_frees_do_not_move_threads)
 END_TEST
 
 /* The heap size as a setting: 1 MiB by default; glibc's 64 MiB before the first
-   heap, after which thread arenas' heaps are 64 MiB aligned, free() finds them
-   with the 64 MiB mask, and the dynamic mmap threshold may rise to 32 MiB. */
+   heap, after which thread arenas' heaps are 64 MiB aligned and free() finds them
+   with the 64 MiB mask. */
 START_TEST(test_heap_size_64_mib)
 {
     const size_t mib = 1024 * 1024;
     ck_assert_uint_eq(heap_max_size(), 1 * mib);
-    ck_assert_uint_eq(DEFAULT_MMAP_THRESHOLD_MAX, mib / 2);
     ck_assert_int_eq(arenalloc_set_heap_max_size(64 * mib), 0);
     ck_assert_uint_eq(heap_max_size(), 64 * mib);
-    ck_assert_uint_eq(DEFAULT_MMAP_THRESHOLD_MAX, 32 * mib);
 
     ck_assert_int_eq(arenalloc_set_arena_policy(ARENALLOC_POLICY_PER_THREAD), 0);
     struct first_call fc[2];
@@ -1180,16 +1178,6 @@ START_TEST(test_heap_size_64_mib)
     ck_assert_int_eq(arenalloc_set_heap_max_size(1 * mib), EBUSY);
     ck_assert_int_eq(arenalloc_set_heap_max_size(64 * mib), 0);
     ck_assert_uint_eq(heap_max_size(), 64 * mib);
-
-    /* The dynamic threshold follows: a freed 20 MiB mapped chunk raises it (it
-       stops at 512 KiB with 1 MiB heaps), a freed 40 MiB one does not. */
-    char *big = arenalloc_malloc(40 * mib), *mid = arenalloc_malloc(20 * mib);
-    ck_assert(big != NULL && mid != NULL && is_mmapped(big) && is_mmapped(mid));
-    size_t mid_size = chunksize(mem2chunk(mid));
-    arenalloc_free(big);
-    ck_assert_uint_eq(mp_.mmap_threshold, DEFAULT_MMAP_THRESHOLD);
-    arenalloc_free(mid);
-    ck_assert_uint_eq(mp_.mmap_threshold, mid_size);
 }
 END_TEST
 

@@ -159,7 +159,26 @@ START_TEST(test_dynamic_threshold_only_rises)
 }
 END_TEST
 
-/* Chunks above DEFAULT_MMAP_THRESHOLD_MAX do not move the threshold (glibc: 32 MiB on 64-bit; arenalloc: 512 KiB). */
+/* The rise does not stop at the heap size: a freed 2 MiB mapped chunk (twice a
+   thread arena's 1 MiB heap) raises the threshold to its size, as on glibc, so
+   a 1.5 MiB block comes from main_arena's heap and one of the chunk's size is
+   still mapped. */
+START_TEST(test_dynamic_threshold_above_heap_size)
+{
+    void *big = xmalloc(2u << 20);
+    ck_assert(is_mmapped(big));
+    size_t c = chunk_size(big);
+    arenalloc_free(big);
+    void *p = xmalloc(3u << 19);
+    void *at = xmalloc(c - 8); /* nb = c */
+    ck_assert_msg(!is_mmapped(p), "after freeing a mapped 2 MiB chunk, malloc(1.5 MiB) should come from the heap");
+    ck_assert(is_mmapped(at));
+    arenalloc_free(p);
+    arenalloc_free(at);
+}
+END_TEST
+
+/* Chunks above DEFAULT_MMAP_THRESHOLD_MAX (32 MiB on 64-bit, glibc's) do not move the threshold. */
 START_TEST(test_dynamic_threshold_ceiling)
 {
     void *huge = xmalloc(33u << 20);
@@ -246,6 +265,7 @@ Suite *mmap_suite(void)
     tcase_add_test(tc, test_default_threshold_exact_boundary);
     tcase_add_test(tc, test_dynamic_threshold_rises_to_freed_size);
     tcase_add_test(tc, test_dynamic_threshold_only_rises);
+    tcase_add_test(tc, test_dynamic_threshold_above_heap_size);
     tcase_add_test(tc, test_dynamic_threshold_ceiling);
     tcase_add_test(tc, test_mallopt_threshold_up_and_fixed);
     tcase_add_test(tc, test_mallopt_threshold_down);

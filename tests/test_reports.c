@@ -372,7 +372,7 @@ START_TEST(test_malloc_stats_text)
     arenalloc_free(f);
     void *mm[3] = {xmalloc(256 * 1024), xmalloc(1u << 20), xmalloc(2u << 20)};
     size_t max_bytes = csize(mm[0]) + csize(mm[1]) + csize(mm[2]);
-    arenalloc_free(mm[1]); /* above 512 KiB: the threshold stays */
+    arenalloc_free(mm[1]); /* the maxima outlive them */
     arenalloc_free(mm[2]);
 
     char *text = capture_stderr(arenalloc_malloc_stats);

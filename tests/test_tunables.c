@@ -117,6 +117,10 @@ static bool small_frees_went_to_fastbin(void)
     return fast;
 }
 
+/* A request above the dynamic threshold's cap: always mapped, and its free
+   leaves the threshold where it was for the checks that follow. */
+#define MAPPED_FOR_GOOD (DEFAULT_MMAP_THRESHOLD_MAX + 1)
+
 /* With M_PERTURB n: malloc fills n ^ 0xff over the requested bytes (heap and
    mapped chunks), free fills n past the links it writes, calloc still zeroes. */
 static void assert_perturbs(int n)
@@ -125,9 +129,10 @@ static void assert_perturbs(int n)
 
     char *a = xmalloc(100);
     ck_assert_bytes(a, 0, 100, on_malloc);
-    char *m = xmalloc(1u << 20);
+    char *m = xmalloc(MAPPED_FOR_GOOD);
     ck_assert(is_mmapped(m));
     ck_assert_bytes(m, 0, 1u << 20, on_malloc);
+    ck_assert_bytes(m, MAPPED_FOR_GOOD - 4096, 4096, on_malloc);
 
     char *s = xmalloc(200); /* chunk 208: past fd/bk, up to the next prev_size */
     guard_after(s);
@@ -141,10 +146,11 @@ static void assert_perturbs(int n)
     char *z = arenalloc_calloc(1, 200); /* the freed 208 chunk again */
     ck_assert_ptr_eq(z, s);
     ck_assert_bytes(z, 0, 200, 0);
-    char *zm = arenalloc_calloc(1, 1u << 20);
+    char *zm = arenalloc_calloc(1, MAPPED_FOR_GOOD);
     ck_assert_ptr_nonnull(zm);
     ck_assert(is_mmapped(zm));
     ck_assert_bytes(zm, 0, 1u << 20, 0);
+    ck_assert_bytes(zm, MAPPED_FOR_GOOD - 4096, 4096, 0);
     arenalloc_free(zm);
 
     arenalloc_free(a);
@@ -163,7 +169,7 @@ static void assert_no_perturb(void)
     char *t = xmalloc(200);
     ck_assert_ptr_eq(t, s);
     ck_assert_bytes(t, 2 * sizeof(void *), 192, 0x5a); /* (the last 8 bytes held free's boundary tag) */
-    char *m = xmalloc(1u << 20);
+    char *m = xmalloc(MAPPED_FOR_GOOD);
     ck_assert(is_mmapped(m));
     ck_assert_bytes(m, 0, 1u << 20, 0);
     arenalloc_free(t);
@@ -324,7 +330,7 @@ END_TEST
 
 /* ---- mallopt: mapped chunks ---------------------------------------------------------- */
 
-/* M_MMAP_THRESHOLD T: with top small, a chunk of T - 16 grows the heap and one of T is mapped (glibc 2.36 takes T above 512 KiB too). */
+/* M_MMAP_THRESHOLD T: with top small, a chunk of T - 16 grows the heap and one of T is mapped (T may exceed the dynamic rise's cap). */
 START_TEST(test_mallopt_mmap_threshold_moves_boundary)
 {
     ck_assert_int_eq(arenalloc_mallopt(M_TOP_PAD, 0), 1);

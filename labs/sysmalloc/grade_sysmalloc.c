@@ -72,11 +72,11 @@ END_TEST
 
 START_TEST(threshold_cap)
 {
-    void *p = xmalloc(800 * 1024);
+    void *p = xmalloc(40u << 20);
     arenalloc_free(p);
-    void *q = xmalloc(800 * 1024);
-    ck_assert_msg(is_mmapped(q), "the threshold never rises above DEFAULT_MMAP_THRESHOLD_MAX (512 KiB): after freeing "
-                                 "an 800 KiB chunk, malloc(800 KiB) should still be mapped");
+    void *q = xmalloc(40u << 20);
+    ck_assert_msg(is_mmapped(q), "the threshold never rises above DEFAULT_MMAP_THRESHOLD_MAX (32 MiB): after freeing "
+                                 "a 40 MiB chunk, malloc(40 MiB) should still be mapped");
 }
 END_TEST
 

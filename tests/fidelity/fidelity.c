@@ -7,7 +7,8 @@
  *     index op size offset
  *
  * where offset is the returned (or freed) address minus the address of the
- * very first allocation, in signed hex ("NULL" when nothing was returned).
+ * first allocation in the heap, in signed hex ("NULL" when nothing was returned), or
+ * "mapped" for a chunk with a mapping of its own (see below).
  * Now and then the sequence frees 8 to 16 blocks of one tcache size in a
  * row, overflowing that bin of the per-thread cache.  THREADS threads then
  * run sequences of their own (COUNT / 4 operations each), printed as
@@ -17,12 +18,16 @@
  * and with the defaults: identical output means the same chunks were chosen
  * in the same order, i.e. the same algorithm.
  *
- * Why the offsets are reproducible despite ASLR: every request is below the
- * 128 KiB mmap threshold, so everything lives in main_arena's brk heap. The
+ * Why the offsets are reproducible despite ASLR: every request but a few is
+ * below the 128 KiB mmap threshold, so it lives in main_arena's brk heap. The
  * kernel randomises where brk starts, but always page-aligned, so glibc's
  * first sbrk needs no alignment correction and the whole heap layout
  * (including where the top chunk ends, which decides when sysmalloc and
- * malloc_consolidate run) is a fixed function of the call sequence.
+ * malloc_consolidate run) is a fixed function of the call sequence.  The few
+ * (one main-sequence request in 200) are of 128 KiB to 4 MiB: mapped at first,
+ * at addresses the kernel randomises on its own, hence "mapped" in place of
+ * their offset; freeing one raises the mmap threshold to its size, and from
+ * then on such sizes come from the heap, with offsets like any other.
  *
  * What plain glibc allocates before our first malloc (measured on Debian 12,
  * glibc 2.36, with gdb breakpoints on libc's malloc/calloc/realloc and with
@@ -71,6 +76,8 @@ enum {
     FAST_MAX = 120,          /* largest request served by a fastbin (64-bit) */
     SMALL_MAX = 1008,        /* largest request in a small bin */
     LARGE_MAX = 120 * 1024,  /* stays below the 128 KiB mmap threshold */
+    HUGE_MIN = 128 * 1024,   /* the few requests at or above it */
+    HUGE_MAX = 4 << 20,      /* far below the threshold's 32 MiB cap */
     PHASE_LEN = 1500,        /* operations per grow/shrink phase */
     TCACHE_MAX = 1032,       /* largest request the tcache holds (64-bit) */
     BURST_MIN = 8,           /* a burst frees more than a tcache bin holds (7) */
@@ -104,12 +111,14 @@ struct record {
     uintptr_t addr;    /* raw address; made relative when printing */
     uint32_t size;
     uint8_t op;
+    uint8_t mapped;    /* a chunk with a mapping of its own */
 };
 
 struct slot {
     unsigned char *p;
     size_t size;
     unsigned char tag;  /* byte written at both ends, checked later */
+    uint8_t mapped;
 };
 
 /* Static, so bookkeeping never goes through the allocator under test.  Each
@@ -120,7 +129,8 @@ static struct record thread_records[MAX_THREADS][MAX_OPS / 4];
 static _Thread_local struct record *records;
 static _Thread_local struct slot slots[SLOTS];
 static _Thread_local unsigned slot_limit;   /* slots this sequence may use */
-static _Thread_local size_t large_max;      /* largest request it makes */
+static _Thread_local size_t large_max;      /* largest heap-sized request */
+static _Thread_local size_t huge_max;       /* largest huge one; 0: none */
 static _Thread_local unsigned live_count;
 static _Thread_local unsigned long integrity_errors;
 static _Thread_local uint64_t rng_state;
@@ -181,6 +191,8 @@ static size_t draw_size(void)
         {10, 80, 10},
         {10, 20, 70},
     };
+    if (huge_max != 0 && rng_below(200) == 0)
+        return log_uniform(HUGE_MIN, huge_max);
     unsigned r = (unsigned)rng_below(100);
     if (r == 0)
         return 0;
@@ -215,6 +227,15 @@ static void touch(struct slot *s, unsigned char tag)
     }
 }
 
+/* The IS_MMAPPED bit of the size word before p (x86-64: 8 bytes before). */
+static uint8_t is_mapped(const void *p)
+{
+    size_t size_word = 0;
+    if (p != NULL)
+        memcpy(&size_word, (const char *)p - sizeof size_word, sizeof size_word);
+    return (size_word & 2) != 0;
+}
+
 static void check_byte(unsigned char have, unsigned char want)
 {
     if (have != want)
@@ -243,6 +264,7 @@ static void do_allocate(struct slot *s, struct record *rec, unsigned char tag)
     }
     rec->size = (uint32_t)size;
     rec->addr = (uintptr_t)s->p;
+    rec->mapped = s->mapped = is_mapped(s->p);
     s->size = size;
     if (s->p) {
         live_count++;
@@ -261,8 +283,9 @@ static size_t realloc_size(size_t old, enum op_kind *op)
     }
     if (r < 55 || old < 2) {
         size_t grown = old + 1 + draw_size();
+        size_t cap = old > large_max ? huge_max : large_max;
         *op = OP_REALLOC_GROW;
-        return grown > large_max ? large_max : grown;
+        return grown > cap ? cap : grown;
     }
     /* Never shrink to 0 here: that is realloc-zero, a free. */
     size_t lo = old / 4 ? old / 4 : 1;
@@ -281,6 +304,7 @@ static void do_release(struct slot *s, struct record *rec, unsigned char tag)
         rec->op = OP_FREE;
         rec->size = (uint32_t)s->size;
         rec->addr = (uintptr_t)s->p;
+        rec->mapped = s->mapped;
         free(s->p);
         s->p = NULL;
         live_count--;
@@ -292,6 +316,7 @@ static void do_release(struct slot *s, struct record *rec, unsigned char tag)
     rec->op = (uint8_t)op;
     rec->size = (uint32_t)size;
     rec->addr = (uintptr_t)q;
+    rec->mapped = is_mapped(q);
     if (q && size && s->size)
         check_byte(q[0], s->tag);
     if (q == NULL && op == OP_REALLOC_ZERO)
@@ -300,6 +325,7 @@ static void do_release(struct slot *s, struct record *rec, unsigned char tag)
         return;          /* failed realloc: the old block stays valid */
     s->p = q;
     s->size = size;
+    s->mapped = rec->mapped;
     if (q)
         touch(s, tag);
 }
@@ -391,11 +417,13 @@ static void take_standin(void)
 }
 
 /* Sets up the calling thread's sequence. */
-static void start_sequence(uint64_t seed, struct record *table, unsigned nslots, size_t largest)
+static void start_sequence(uint64_t seed, struct record *table, unsigned nslots, size_t largest,
+                           size_t huge)
 {
     records = table;
     slot_limit = nslots;
     large_max = largest;
+    huge_max = huge;
     rng_state = seed;
     style = (unsigned)(seed % 4);
 }
@@ -425,7 +453,7 @@ static unsigned thread_total;
 static void *thread_main(void *arg)
 {
     struct thread_job *job = arg;
-    start_sequence(job->seed, thread_records[job->index], THREAD_SLOTS, THREAD_LARGE_MAX);
+    start_sequence(job->seed, thread_records[job->index], THREAD_SLOTS, THREAD_LARGE_MAX, 0);
     while (first_call_turn != job->index)
         sched_yield();
     take_standin();
@@ -488,21 +516,33 @@ static void print_offset(uintptr_t addr, uintptr_t base)
         printf("-0x%llx\n", (unsigned long long)(base - addr));
 }
 
-/* One sequence's operations, relative to its first allocation. */
+/* Where a sequence's offsets count from: its first allocation in the heap. */
+static uintptr_t first_heap_address(const struct record *table, unsigned long count)
+{
+    for (unsigned long i = 0; i < count; i++)
+        if (table[i].addr != 0 && !table[i].mapped)
+            return table[i].addr;
+    return 0;
+}
+
+/* One sequence's operations, relative to its first allocation in the heap. */
 static void print_records(const char *prefix, const struct record *table, unsigned long count)
 {
-    uintptr_t base = table[0].addr;
+    uintptr_t base = first_heap_address(table, count);
     for (unsigned long i = 0; i < count; i++) {
         printf("%s%lu %s %lu ", prefix, i, op_names[table[i].op],
                (unsigned long)table[i].size);
-        print_offset(table[i].addr, base);
+        if (table[i].mapped)
+            puts("mapped");
+        else
+            print_offset(table[i].addr, base);
     }
 }
 
 static void print_results(unsigned long count, uintptr_t brk_at_main,
                           uintptr_t brk_at_end)
 {
-    uintptr_t base = records[0].addr;
+    uintptr_t base = first_heap_address(records, count);
     uintptr_t start_brk = read_start_brk();
 
     print_records("", records, count);
@@ -536,7 +576,7 @@ int main(int argc, char **argv)
                 argv[0], MAX_OPS, MAX_THREADS);
         return 2;
     }
-    start_sequence(seed, main_records, SLOTS, LARGE_MAX);
+    start_sequence(seed, main_records, SLOTS, LARGE_MAX, HUGE_MAX);
     const char *standin = getenv("FIDELITY_STANDIN"); /* reads environ: no allocation */
     standin_bytes = standin != NULL ? strtoul(standin, NULL, 0) : 0;
 

@@ -274,7 +274,7 @@ static void mmap_threshold(void)
 {
     lesson("the mmap threshold, and how it rises",
            "Requests of M_MMAP_THRESHOLD (128 KiB) and more get a mapping of their own, outside every arena.\n"
-           "Freeing one raises the threshold to its size (up to 512 KiB here), so a program that keeps\n"
+           "Freeing one raises the threshold to its size (up to 32 MiB), so a program that keeps\n"
            "allocating blocks of that size gets them from the heap from then on.");
     printf("  mmap threshold: %zu\n", (size_t)mp_.mmap_threshold);
     void *m = call_malloc(200 * 1024);
