@@ -341,9 +341,9 @@ static void *process_unsorted(mstate av, INTERNAL_SIZE_T nb, struct unsorted_fil
 
 /* ---- 4. the request's own large bin ---------------------------------------------- */
 
-static void *malloc_from_largebin(mstate av, INTERNAL_SIZE_T nb)
+static void *malloc_from_largebin(mstate av, INTERNAL_SIZE_T nb, unsigned idx)
 {
-    mbinptr bin = bin_at(av, largebin_index(nb));
+    mbinptr bin = bin_at(av, idx);
     mchunkptr victim = first(bin);
 
     /* Empty, or even the largest chunk (the first) is too small. */
@@ -365,9 +365,9 @@ static void *malloc_from_largebin(mstate av, INTERNAL_SIZE_T nb)
 
 /* ---- 5. the next larger non-empty bin, by the binmap --------------------------------- */
 
-static void *malloc_from_binmap(mstate av, INTERNAL_SIZE_T nb)
+static void *malloc_from_binmap(mstate av, INTERNAL_SIZE_T nb, unsigned idx)
 {
-    unsigned idx = bin_index(nb) + 1;
+    idx++; /* the bins after nb's own */
     mbinptr bin = bin_at(av, idx);
     unsigned block = idx2block(idx);
     unsigned map = av->binmap[block];
@@ -419,12 +419,16 @@ static void *malloc_steps(mstate av, INTERNAL_SIZE_T nb, struct unsorted_fill *f
 
     /* Asked only now, as glibc does: a chunk found above needs no cache bin. */
     fill->tc_idx = tcache_bin_for(nb);
+    /* nb's bin, worked out once before the loop, as glibc does: left to the
+       steps below, the compiler hoisted every case of the computation out of
+       the loop, and each call paid for all of them. */
+    unsigned idx = bin_index(nb);
     for (;;) {
         if ((p = process_unsorted(av, nb, fill)) != NULL)
             return p;
-        if (!in_smallbin_range(nb) && (p = malloc_from_largebin(av, nb)) != NULL)
+        if (!in_smallbin_range(nb) && (p = malloc_from_largebin(av, nb, idx)) != NULL)
             return malloc_path(PATH_LARGEBIN, p);
-        if ((p = malloc_from_binmap(av, nb)) != NULL)
+        if ((p = malloc_from_binmap(av, nb, idx)) != NULL)
             return malloc_path(PATH_BINMAP, p);
 
         INTERNAL_SIZE_T top_size = chunksize(av->top);
