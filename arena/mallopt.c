@@ -21,6 +21,9 @@
 
 int perturb_byte;
 bool fill_patterns;
+bool perturbing_on;
+
+static void update_perturbing(void) { perturbing_on = perturb_byte != 0 || fill_patterns; }
 
 int set_malloc_param(int param, size_t value)
 {
@@ -44,6 +47,7 @@ int set_malloc_param(int param, size_t value)
         break;
     case M_PERTURB:
         perturb_byte = (int)value;
+        update_perturbing();
         return 1;
     case M_ARENA_TEST:
         mp_.arena_test = value;
@@ -113,4 +117,5 @@ int arenalloc_get_release(void)
 void arenalloc_set_fill(int on)
 {
     fill_patterns = on != 0;
+    update_perturbing();
 }

@@ -185,5 +185,5 @@ void read_tunables(void)
     }
     const char *fill = os_getenv("ARENALLOC_FILL");
     if (fill != NULL && strcmp(fill, "1") == 0)
-        fill_patterns = true;
+        arenalloc_set_fill(1);
 }

@@ -23,26 +23,25 @@
 
 extern OS_HIDDEN int perturb_byte;   /* M_PERTURB; 0 is off */
 extern OS_HIDDEN bool fill_patterns; /* ARENALLOC_FILL */
+/* Either of the two is on, kept by their setters (arena/mallopt.c), so that
+   malloc and free, which ask at every call, test one byte instead of two. */
+extern OS_HIDDEN bool perturbing_on;
 
 #define FILL_ALLOCATED 0xA1
 #define FILL_FREED     0xDE
 
-static inline bool perturbing(void) { return perturb_byte != 0 || fill_patterns; }
+static inline bool perturbing(void) { return perturbing_on; }
 
 static inline void alloc_perturb(void *p, size_t n)
 {
-    if (fill_patterns)
-        memset(p, FILL_ALLOCATED, n);
-    else if (perturb_byte != 0)
-        memset(p, perturb_byte ^ 0xff, n);
+    if (__builtin_expect(perturbing_on, 0))
+        memset(p, fill_patterns ? FILL_ALLOCATED : perturb_byte ^ 0xff, n);
 }
 
 static inline void free_perturb(void *p, size_t n)
 {
-    if (fill_patterns)
-        memset(p, FILL_FREED, n);
-    else if (perturb_byte != 0)
-        memset(p, perturb_byte, n);
+    if (__builtin_expect(perturbing_on, 0))
+        memset(p, fill_patterns ? FILL_FREED : perturb_byte, n);
 }
 
 #endif /* ARENALLOC_BINS_PERTURB_H */
