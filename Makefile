@@ -39,10 +39,17 @@ BUILD   ?= build
 # same on every arena-bench workload.  clang has no such option.
 NO_LOOP_IM := $(shell $(CC) -fno-tree-loop-im -E -x c /dev/null >/dev/null 2>&1 && echo -fno-tree-loop-im)
 
+# Every function starts on a 64-byte line, so that where the hot ones fall, and
+# how their loops and branch targets line up, no longer shifts whenever code
+# before them in the library changes.  It did: a change that took instructions
+# out of _int_malloc made the malloc(32)/free pair 5 to 10% slower by moving
+# the code after it.  Minimum of ten runs pinned to one core, arena-bench
+# pair32 with both caches off: 0.242 s with 16-byte alignment, 0.215 s with
+# 64-byte (glibc 0.209 s); the library's code grows by 4.6 KB.
 ifeq ($(DEBUG),1)
 OPT := -O0 -g3 -DARENALLOC_DEBUG=1
 else
-OPT := -O2 -g $(NO_LOOP_IM)
+OPT := -O2 -g -falign-functions=64 $(NO_LOOP_IM)
 endif
 
 # No -flto.  Tried on the drop-in library: on malloc(32)/free pairs it gained
