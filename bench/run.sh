@@ -2,7 +2,7 @@
 # run.sh - what `make bench` runs: every workload against every allocator, in
 # turns, a table of time and peak RSS against glibc, a CSV and bar charts.
 #
-#   bench/run.sh [-b BUILD] [-o OUTDIR] [-r RUNS] [-a ALLOCATORS] [-w WORKLOADS] [--smoke]
+#   bench/run.sh [-b BUILD] [-o OUTDIR] [-r RUNS] [-a ALLOCATORS] [-w WORKLOADS] [-c CPU] [--smoke]
 #
 # Allocators (-a, comma-separated; default all that are installed):
 #   arenalloc       build/libarenalloc.so preloaded, its defaults
@@ -28,6 +28,14 @@
 # %M).  Ratios are against glibc for rows with the cache on, and against
 # glibc-notc for the -notc rows.
 #
+# The one-thread workloads (all but the -2t ones; the demo's traces are of
+# one-thread runs) run pinned to one core, CPU (-c; by default the first this
+# script may run on; "none" leaves them to the scheduler), so that every allocator of a round runs on the same
+# core: on a virtual machine the cores need not be equal (on the one the README's
+# figures come from, a run on the second took up to twice as long as on the
+# first), and a ratio of two runs that landed on different cores measured the
+# cores.  The two-thread workloads get both cores.
+#
 # Every program checks its own blocks and exits 1 on a wrong result; the run
 # also checks that every allocator printed the same checksum for a workload.
 # --smoke: tiny counts, one round, a short synthetic trace instead of the real
@@ -42,11 +50,12 @@ build=build
 out=
 runs=5
 smoke=0
+cpu=
 allocators=arenalloc,arenalloc-notc,glibc,glibc-notc,jemalloc,mimalloc,tcmalloc
 programs=(pair32 small-fixed small-mixed random-1t random-2t larson-2t xmalloc-2t realloc)
 workloads=
 usage() {
-    echo "usage: $0 [-b BUILD] [-o OUTDIR] [-r RUNS] [-a ALLOCATORS] [-w WORKLOADS] [--smoke]" >&2
+    echo "usage: $0 [-b BUILD] [-o OUTDIR] [-r RUNS] [-a ALLOCATORS] [-w WORKLOADS] [-c CPU|none] [--smoke]" >&2
     exit 2
 }
 while (($#)); do
@@ -56,6 +65,7 @@ while (($#)); do
     -r) runs=$2; shift 2 ;;
     -a) allocators=$2; shift 2 ;;
     -w) workloads=$2; shift 2 ;;
+    -c) cpu=$2; shift 2 ;;
     --smoke) smoke=1; shift ;;
     *) usage ;;
     esac
@@ -71,6 +81,16 @@ done
 gnutime=/usr/bin/time
 [[ -x $gnutime ]] || { echo "bench: GNU time is missing (apt-get install time)" >&2; exit 1; }
 command -v gnuplot >/dev/null || { echo "bench: gnuplot is missing (apt-get install gnuplot-nox)" >&2; exit 1; }
+
+# The prefix that pins a one-thread workload (see the top of this file).
+pin=()
+if [[ $cpu != none ]]; then
+    command -v taskset >/dev/null || { echo "bench: taskset is missing (util-linux); -c none runs unpinned" >&2; exit 1; }
+    # "pid N's current affinity list: 0-3,6": the first number.
+    [[ -n $cpu ]] || cpu=$(taskset -pc $$ | sed 's/.*: *//; s/[^0-9].*//')
+    taskset -c "$cpu" true 2>/dev/null || { echo "bench: -c $cpu: no such CPU here" >&2; exit 2; }
+    pin=(taskset -c "$cpu")
+fi
 
 libdir=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 notc=glibc.malloc.tcache_count=0
@@ -146,8 +166,10 @@ for ((r = 1; r <= runs; r++)); do
         for a in "${names[@]}"; do
             step=$((step + 1))
             printf '[%3d/%d] round %d  %-20s %-15s' "$step" "$total" "$r" "$w" "$a" >&2
+            prefix=("${pin[@]}")
+            [[ $w == *-2t ]] && prefix=()
             # shellcheck disable=SC2046,SC2086
-            if env $(env_of "$a") "$gnutime" -f '%M' -o "$out/rss.txt" ${command[$w]} >"$out/out.txt" 2>"$out/err.txt"; then
+            if env $(env_of "$a") "${prefix[@]}" "$gnutime" -f '%M' -o "$out/rss.txt" ${command[$w]} >"$out/out.txt" 2>"$out/err.txt"; then
                 line=$(tail -n 1 "$out/out.txt")
                 time=$(sed -n 's/.*time_s=\([0-9.]*\).*/\1/p' <<<"$line")
                 sum=$(sed -n 's/.*checksum=\([0-9a-f]*\).*/\1/p' <<<"$line")
