@@ -30,11 +30,12 @@
 #
 # The one-thread workloads (all but the -2t ones; the demo's traces are of
 # one-thread runs) run pinned to one core, CPU (-c; by default the first this
-# script may run on; "none" leaves them to the scheduler), so that every allocator of a round runs on the same
-# core: on a virtual machine the cores need not be equal (on the one the README's
-# figures come from, a run on the second took up to twice as long as on the
-# first), and a ratio of two runs that landed on different cores measured the
-# cores.  The two-thread workloads get both cores.
+# script may run on; "none" leaves them to the scheduler), so that every
+# allocator of a round runs on the same core: on a virtual machine the cores
+# need not be equal (on the one the README's figures come from, a run on the
+# second took up to twice as long as on the first), and a ratio of two runs
+# that landed on different cores measured the cores.  The two-thread workloads
+# get both cores.
 #
 # Every program checks its own blocks and exits 1 on a wrong result; the run
 # also checks that every allocator printed the same checksum for a workload.
