@@ -132,7 +132,7 @@ static void assert_perturbs(int n)
     char *m = xmalloc(MAPPED_FOR_GOOD);
     ck_assert(is_mmapped(m));
     ck_assert_bytes(m, 0, 1u << 20, on_malloc);
-    ck_assert_bytes(m, MAPPED_FOR_GOOD - 4096, 4096, on_malloc);
+    ck_assert_bytes(m, MAPPED_FOR_GOOD - 4096, MAPPED_FOR_GOOD, on_malloc);
 
     char *s = xmalloc(200); /* chunk 208: past fd/bk, up to the next prev_size */
     guard_after(s);
@@ -150,7 +150,7 @@ static void assert_perturbs(int n)
     ck_assert_ptr_nonnull(zm);
     ck_assert(is_mmapped(zm));
     ck_assert_bytes(zm, 0, 1u << 20, 0);
-    ck_assert_bytes(zm, MAPPED_FOR_GOOD - 4096, 4096, 0);
+    ck_assert_bytes(zm, MAPPED_FOR_GOOD - 4096, MAPPED_FOR_GOOD, 0);
     arenalloc_free(zm);
 
     arenalloc_free(a);
