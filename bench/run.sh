@@ -2,7 +2,7 @@
 # run.sh - what `make bench` runs: every workload against every allocator, in
 # turns, a table of time and peak RSS against glibc, a CSV and bar charts.
 #
-#   bench/run.sh [-b BUILD] [-o OUTDIR] [-r RUNS] [-a ALLOCATORS] [-w WORKLOADS] [-c CPU] [--smoke]
+#   bench/run.sh [-b BUILD] [-o OUTDIR] [-r RUNS] [-a ALLOCATORS] [-w WORKLOADS] [-c CPU|none] [--smoke]
 #
 # Allocators (-a, comma-separated; default all that are installed):
 #   arenalloc       build/libarenalloc.so preloaded, its defaults
