@@ -92,12 +92,9 @@ static long tcache_bin_for(INTERNAL_SIZE_T nb)
 }
 
 /* Having taken a chunk from fastbin fb, moves the bin's other chunks (all of the
-   same size) into the cache until the cache's bin is full. */
-static void stash_fastbin(mfastbinptr *fb, INTERNAL_SIZE_T nb, bool single)
+   same size) into cache bin tc_idx until it is full. */
+static inline __attribute__((always_inline)) void stash_fastbin_chunks(mfastbinptr *fb, size_t tc_idx, bool single)
 {
-    long tc_idx = tcache_bin_for(nb);
-    if (tc_idx < 0)
-        return;
     mchunkptr tc_victim;
     /* With one thread nobody pushes meanwhile: a plain read of the top, which
        unlike fastbin_top's lets the compiler keep what it read before (the
@@ -105,8 +102,20 @@ static void stash_fastbin(mfastbinptr *fb, INTERNAL_SIZE_T nb, bool single)
     while (tcache_bin_count(tc_idx) < mp_.tcache_count && (tc_victim = single ? *fb : fastbin_top(fb)) != NULL) {
         if (checks_since(32) && misaligned_chunk(tc_victim))
             malloc_printerr("malloc(): unaligned fastbin chunk detected 3");
-        tcache_put(fastbin_pop(fb, tc_victim, single), (size_t)tc_idx);
+        tcache_put(fastbin_pop(fb, tc_victim, single), tc_idx);
     }
+}
+
+static void stash_fastbin(mfastbinptr *fb, INTERNAL_SIZE_T nb, bool single)
+{
+    long tc_idx = tcache_bin_for(nb);
+    if (tc_idx < 0)
+        return;
+    /* The same loop twice: the first copy knows the release (checks.h). */
+    if (release_is_newest() && single)
+        stash_fastbin_chunks(fb, (size_t)tc_idx, true);
+    else
+        stash_fastbin_chunks(fb, (size_t)tc_idx, single);
 }
 
 static void *malloc_from_fastbin(mstate av, INTERNAL_SIZE_T nb)
@@ -136,19 +145,29 @@ static void *malloc_from_fastbin(mstate av, INTERNAL_SIZE_T nb)
    size nb), oldest first, into the cache until the cache's bin is full.  Unlike
    the first chunk taken, these are not checked against their neighbours' links:
    the weakness "tcache stashing unlink" builds on. */
-static void stash_smallbin(mstate av, mbinptr bin, INTERNAL_SIZE_T nb)
+static inline __attribute__((always_inline)) void stash_smallbin_chunks(mstate av, mbinptr bin, INTERNAL_SIZE_T nb,
+                                                                         size_t tc_idx)
 {
-    long tc_idx = tcache_bin_for(nb);
-    if (tc_idx < 0)
-        return;
     mchunkptr tc_victim;
     while (tcache_bin_count(tc_idx) < mp_.tcache_count && (tc_victim = last(bin)) != bin) {
         mchunkptr bck = tc_victim->bk;
         take_whole(av, tc_victim, nb);
         bin->bk = bck;
         bck->fd = bin;
-        tcache_put(tc_victim, (size_t)tc_idx);
+        tcache_put(tc_victim, tc_idx);
     }
+}
+
+static void stash_smallbin(mstate av, mbinptr bin, INTERNAL_SIZE_T nb)
+{
+    long tc_idx = tcache_bin_for(nb);
+    if (tc_idx < 0)
+        return;
+    /* The same loop twice: the first copy knows the release (checks.h). */
+    if (release_is_newest())
+        stash_smallbin_chunks(av, bin, nb, (size_t)tc_idx);
+    else
+        stash_smallbin_chunks(av, bin, nb, (size_t)tc_idx);
 }
 
 static void *malloc_from_smallbin(mstate av, INTERNAL_SIZE_T nb)
