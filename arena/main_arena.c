@@ -16,6 +16,7 @@
 #include "arena/arena.h"
 #include "arena/tcache_thread.h"
 #include "arena/tunables.h"
+#include "arena/usual_paths.h"
 #include "bins/int_malloc.h"
 #include "bins/malloc_par.h"
 
@@ -55,6 +56,7 @@ void ptmalloc_init(void)
         thread_arena = &main_arena; /* the initialising thread is already attached */
         read_tunables();
         atomic_store_explicit(&__malloc_initialized, true, memory_order_release);
+        update_usual_paths();
         first = true;
     }
     os_unlock(&init_lock);

@@ -19,6 +19,7 @@
 #include "arena/main_arena.h"
 #include "arena/mmap_chunk.h"
 #include "arena/tcache_thread.h"
+#include "arena/usual_paths.h"
 #include "bins/int_malloc.h"
 #include "bins/malloc_par.h"
 #include "bins/malloc_printerr.h"
@@ -74,11 +75,22 @@ static __attribute__((noinline)) void tcache_init_keeping_errno(void)
     errno = err;
 }
 
-/* The two detours malloc may take, each rare, so out of line: before 2.34 a
-   hook the program set takes malloc's place (hooks.h); in stomp mode every
-   block gets pages of its own (stomp/). */
+bool usual_malloc_path, usual_free_path;
+
+void update_usual_paths(void)
+{
+    bool started = atomic_load_explicit(&__malloc_initialized, memory_order_acquire);
+    bool plain = release_is_newest() && !stomp_active();
+    __atomic_store_n(&usual_malloc_path, started && plain, __ATOMIC_RELEASE);
+    __atomic_store_n(&usual_free_path, plain && !stomp_blocks_exist(), __ATOMIC_RELEASE);
+}
+
+/* The first call, and the detours malloc may take, each rare, so out of line:
+   before 2.34 a hook the program set takes malloc's place (hooks.h); in stomp
+   mode every block gets pages of its own (stomp/). */
 static __attribute__((noinline)) void *malloc_detour(size_t bytes, const void *caller)
 {
+    malloc_ensure_init(); /* first: it reads ARENALLOC_RELEASE */
     if (hooks_in_force() && arenalloc_malloc_hook != NULL)
         return arenalloc_malloc_hook(bytes, caller);
     if (stomp_active())
@@ -86,14 +98,18 @@ static __attribute__((noinline)) void *malloc_detour(size_t bytes, const void *c
     return malloc_body(bytes);
 }
 
-/* The usual call (the newest release, so no hooks; no stomp mode) runs a copy
-   of malloc_body in which every test of the release has folded away
-   (bins/checks.h); anything else takes the detour, with its own copy. */
+/* The usual call (usual_paths.h) runs a copy of malloc_body in which every
+   test of the release has folded away (bins/checks.h); anything else takes the
+   detour, with its own copy. */
 void *arenalloc_malloc(size_t bytes)
 {
-    malloc_ensure_init(); /* first: it reads ARENALLOC_RELEASE */
-    if (release_is_newest() && !stomp_active())
+    if (malloc_may_take_usual_path()) {
+        /* So the newest release is in force: told that, without a test being
+           made, the compiler folds every test of the release in its copy. */
+        if (!release_is_newest())
+            __builtin_unreachable();
         return malloc_body(bytes);
+    }
     return malloc_detour(bytes, HOOK_CALLER());
 }
 
@@ -129,7 +145,7 @@ static __attribute__((noinline)) void free_detour(void *mem, const void *caller)
 
 void arenalloc_free(void *mem)
 {
-    if (release_is_newest() && !stomp_blocks_exist())
+    if (free_may_take_usual_path())
         free_body(mem);
     else
         free_detour(mem, HOOK_CALLER());

@@ -13,11 +13,13 @@
 #include "arena/main_arena.h"
 #include "arena/tcache_thread.h"
 #include "arena/tunables.h"
+#include "arena/usual_paths.h"
 #include "bins/checks.h"
 #include "bins/fastbins.h"
 #include "bins/int_malloc.h"
 #include "bins/malloc_par.h"
 #include "bins/perturb.h"
+#include "stomp/stomp.h"
 
 int perturb_byte;
 bool fill_patterns;
@@ -96,6 +98,7 @@ int arenalloc_set_release(int glibc_minor)
         av = av->next;
     } while (av != &main_arena);
     tcache_change_release(glibc_minor);
+    update_usual_paths();
     do {
         os_unlock(&av->mutex);
         av = av->next;
@@ -112,6 +115,14 @@ int arenalloc_get_release(void)
 {
     malloc_ensure_init(); /* ARENALLOC_RELEASE is read at start-up */
     return glibc_release;
+}
+
+/* Stomp mode is stomp/'s; whether malloc and free must ask it is arena/'s. */
+int arenalloc_set_stomp(int mode)
+{
+    int err = stomp_set_mode(mode);
+    update_usual_paths();
+    return err;
 }
 
 void arenalloc_set_fill(int on)

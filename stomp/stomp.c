@@ -472,7 +472,7 @@ void stomp_fork_parent(void) { os_unlock(&registry.lock); }
 /* The child has one thread, the one that forked and holds the lock. */
 void stomp_fork_child(void) { os_lock_init(&registry.lock); }
 
-int arenalloc_set_stomp(int mode)
+int stomp_set_mode(int mode)
 {
     switch (mode) {
     case ARENALLOC_STOMP_OFF: stomp_mode = STOMP_OFF; return 0;

@@ -27,6 +27,10 @@ extern OS_HIDDEN enum stomp_mode stomp_mode;
 
 static inline bool stomp_active(void) { return stomp_mode != STOMP_OFF; }
 
+/* arenalloc_set_stomp's work: mode is one of ARENALLOC_STOMP_*.  Returns 0, or
+   EINVAL for anything else. */
+int stomp_set_mode(int mode);
+
 /* Reads ARENALLOC_STOMP: 1 or overflow, underflow, 0 or off.  Anything else is
    ignored and the mode kept, as with every other setting.  Called by ptmalloc_init. */
 void stomp_read_env(void);

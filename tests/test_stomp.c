@@ -345,6 +345,35 @@ START_TEST(test_foreign_pointers_refused)
 }
 END_TEST
 
+/* Through the public entry points: arenalloc_set_stomp switches malloc's road at
+   once, both ways, and a stomp block made before the switch back is still freed
+   as one (free keeps asking while any exists). */
+START_TEST(test_public_calls_follow_the_switch)
+{
+    size_t size;
+    char *before = arenalloc_malloc(100);
+    ck_assert(!stomp_usable_size(before, &size));
+
+    ck_assert_int_eq(arenalloc_set_stomp(ARENALLOC_STOMP_OVERFLOW), 0);
+    char *block = arenalloc_malloc(100);
+    ck_assert_uint_eq(usable_size(block), 112);
+    ck_assert_int_eq(arenalloc_set_stomp(ARENALLOC_STOMP_OFF), 0);
+    char *after = arenalloc_malloc(100);
+    ck_assert(!stomp_usable_size(after, &size));
+
+    struct stomp_stats live, freed;
+    stomp_get_stats(&live);
+    arenalloc_free(block);
+    stomp_get_stats(&freed);
+    ck_assert_uint_eq(freed.live_blocks, live.live_blocks - 1);
+    arenalloc_free(before);
+    arenalloc_free(after);
+
+    ck_assert_int_eq(arenalloc_set_stomp(7), EINVAL);
+    ck_assert(!stomp_active());
+}
+END_TEST
+
 /* Thousands of live blocks at once: the table grows, and removing entries from
    the middle of probe runs keeps every other entry findable. */
 START_TEST(test_many_live_blocks)
@@ -545,6 +574,7 @@ Suite *stomp_suite(void)
     tcase_add_loop_test(api, test_out_of_memory_is_enomem, 0, 2);
     tcase_add_loop_test(api, test_free_keeps_errno, 0, 2);
     tcase_add_test(api, test_foreign_pointers_refused);
+    tcase_add_test(api, test_public_calls_follow_the_switch);
     tcase_add_test(api, test_double_free_aborts);
     tcase_add_test(api, test_environment_sets_the_mode);
     suite_add_tcase(s, api);
