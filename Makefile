@@ -67,6 +67,12 @@ WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -fPIC -fvisibility=hidden -fno-builtin-malloc \
            -fno-plt -ftls-model=initial-exec $(OPT) -I. $(RELEASE_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS  := -pthread
+# The shared libraries bind their own functions to themselves: a call from
+# malloc to arenalloc_malloc (arena/dropin.c), or from the library to one of its
+# exported arenalloc_* functions, is then a direct jump instead of one through
+# the GOT, which made every malloc and free an indirect branch more than glibc's.
+# glibc binds its internal calls the same way, with hidden aliases.
+SO_LDFLAGS := -Wl,-Bsymbolic-functions
 
 # The library: syscall/ (OS layer), bins/ (one arena's free chunks), arena/ (arenas and the API),
 # inspect/ (reading the heap: checker, dump) and stomp/ (the guard-page allocator).
@@ -80,7 +86,7 @@ PREFIXED_OBJ := $(PREFIXED_SRC:%.c=$(BUILD)/obj/prefixed/%.o)
 HEADERS      := $(wildcard include/*.h syscall/*.h bins/*.h arena/*.h inspect/*.h stomp/*.h)
 
 # Objects are rebuilt when the flags change (make, then make DEBUG=1).
-FLAGS_STAMP  := $(BUILD)/flags.$(shell echo '$(CC) $(CFLAGS)' | cksum | cut -d' ' -f1)
+FLAGS_STAMP  := $(BUILD)/flags.$(shell echo '$(CC) $(CFLAGS) $(SO_LDFLAGS)' | cksum | cut -d' ' -f1)
 
 LIBS := $(BUILD)/libarenalloc.so $(BUILD)/libarenalloc-prefixed.a $(BUILD)/libarenalloc-prefixed.so
 
@@ -101,10 +107,10 @@ $(BUILD)/obj/prefixed/%.o: %.c $(HEADERS) $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libarenalloc.so: $(DROPIN_OBJ)
-	$(CC) -shared -o $@ $^ $(LDLIBS)
+	$(CC) -shared $(SO_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libarenalloc-prefixed.so: $(PREFIXED_OBJ)
-	$(CC) -shared -o $@ $^ $(LDLIBS)
+	$(CC) -shared $(SO_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libarenalloc-prefixed.a: $(PREFIXED_OBJ)
 	@rm -f $@
