@@ -183,20 +183,9 @@ static INTERNAL_SIZE_T top_size_maybe_used(mstate av)
     return used > 0 && size < (INTERNAL_SIZE_T)used ? (INTERNAL_SIZE_T)used : size;
 }
 
-void *arenalloc_calloc(size_t n, size_t elem_size)
+/* calloc's work, once neither a hook nor stomp mode took it over. */
+static inline __attribute__((always_inline)) void *calloc_body(size_t bytes)
 {
-    size_t bytes;
-    if (__builtin_mul_overflow(n, elem_size, &bytes)) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    if (hooks_in_force() && arenalloc_malloc_hook != NULL) { /* calloc had no hook of its own */
-        void *mem = arenalloc_malloc_hook(bytes, HOOK_CALLER());
-        return mem != NULL ? memset(mem, 0, bytes) : NULL;
-    }
-    malloc_ensure_init();
-    if (stomp_active()) /* fresh pages: already zero */
-        return stomp_malloc(bytes, 0);
     maybe_init_tcache();
     bool single = single_thread_p();
     mstate av = single ? &main_arena : arena_get(bytes);
@@ -223,6 +212,32 @@ void *arenalloc_calloc(size_t n, size_t elem_size)
         memset(mem, 0, calloc_clear_size(p, oldtop, oldtopsize));
     debug_check_heap();
     return mem;
+}
+
+/* calloc's detours, malloc's (malloc_detour): calloc had no hook of its own,
+   and a stomp block's pages are fresh, so already zero. */
+static __attribute__((noinline)) void *calloc_detour(size_t bytes, const void *caller)
+{
+    malloc_ensure_init();
+    if (hooks_in_force() && arenalloc_malloc_hook != NULL) {
+        void *mem = arenalloc_malloc_hook(bytes, caller);
+        return mem != NULL ? memset(mem, 0, bytes) : NULL;
+    }
+    if (stomp_active())
+        return stomp_malloc(bytes, 0);
+    return calloc_body(bytes);
+}
+
+void *arenalloc_calloc(size_t n, size_t elem_size)
+{
+    size_t bytes;
+    if (__builtin_mul_overflow(n, elem_size, &bytes)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (malloc_may_take_usual_path())
+        return calloc_body(bytes);
+    return calloc_detour(bytes, HOOK_CALLER());
 }
 
 /* realloc of a chunk with its own mapping: let the OS move the pages. */

@@ -345,9 +345,9 @@ START_TEST(test_foreign_pointers_refused)
 }
 END_TEST
 
-/* Through the public entry points: arenalloc_set_stomp switches malloc's road at
-   once, both ways, and a stomp block made before the switch back is still freed
-   as one (free keeps asking while any exists). */
+/* Through the public entry points: arenalloc_set_stomp switches the road of
+   malloc and calloc at once, both ways, and a stomp block made before the
+   switch back is still freed as one (free keeps asking while any exists). */
 START_TEST(test_public_calls_follow_the_switch)
 {
     size_t size;
@@ -357,6 +357,9 @@ START_TEST(test_public_calls_follow_the_switch)
     ck_assert_int_eq(arenalloc_set_stomp(ARENALLOC_STOMP_OVERFLOW), 0);
     char *block = arenalloc_malloc(100);
     ck_assert_uint_eq(usable_size(block), 112);
+    char *zeroed = arenalloc_calloc(3, 10);
+    ck_assert_uint_eq(usable_size(zeroed), 32);
+    arenalloc_free(zeroed);
     ck_assert_int_eq(arenalloc_set_stomp(ARENALLOC_STOMP_OFF), 0);
     char *after = arenalloc_malloc(100);
     ck_assert(!stomp_usable_size(after, &size));
