@@ -7,10 +7,11 @@
  * quarantine are described at the top of stomp.c.  Switch it on with
  * ARENALLOC_STOMP=1 (or =overflow), or =underflow for the guard in front.
  *
- * The public entry points ask stomp_active() first and, when it is on, hand the
- * request to the functions below.  free, realloc and malloc_usable_size ask
- * stomp_free / stomp_usable_size whatever the mode: a block outlives a switch of
- * the mode, and those calls cost one load while no stomp block was ever made.
+ * The public entry points ask stomp_active() (malloc, calloc and free through
+ * the flags of arena/usual_paths.h) and, when it is on, hand the request to the
+ * functions below.  free, realloc and malloc_usable_size ask stomp_free /
+ * stomp_usable_size whatever the mode: a block outlives a switch of the mode,
+ * and those calls cost one load while no stomp block was ever made.
  */
 #ifndef ARENALLOC_STOMP_STOMP_H
 #define ARENALLOC_STOMP_STOMP_H
