@@ -214,8 +214,9 @@ static inline __attribute__((always_inline)) void *calloc_body(size_t bytes)
     return mem;
 }
 
-/* calloc's detours, malloc's (malloc_detour): calloc had no hook of its own,
-   and a stomp block's pages are fresh, so already zero. */
+/* calloc's detours are malloc's (malloc_detour): calloc had no hook of its own,
+   so malloc's is called and its block cleared; a stomp block's pages are fresh,
+   so already zero. */
 static __attribute__((noinline)) void *calloc_detour(size_t bytes, const void *caller)
 {
     malloc_ensure_init();
