@@ -68,17 +68,17 @@ CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -fPIC -fvisibility=hidden -fno-builtin
            -fno-plt -ftls-model=initial-exec $(OPT) -I. $(RELEASE_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS  := -pthread
 # The shared libraries bind their own functions to themselves: a call from
-# malloc to arenalloc_malloc (arena/dropin.c), or from the library to one of its
-# exported arenalloc_* functions, is then a direct jump instead of one through
-# the GOT, which made every malloc and free an indirect branch more than glibc's.
+# the library to one of its exported arenalloc_* functions is then a direct
+# jump instead of one through the GOT, which made every malloc and free an
+# indirect branch more than glibc's.
 # glibc binds its internal calls the same way, with hidden aliases.
 SO_LDFLAGS := -Wl,-Bsymbolic-functions
 
 # The library: syscall/ (OS layer), bins/ (one arena's free chunks), arena/ (arenas and the API),
 # inspect/ (reading the heap: checker, dump) and stomp/ (the guard-page allocator).
-CORE_SRC     := syscall/os_posix.c syscall/reserve_aligned.c $(wildcard bins/*.c) $(filter-out arena/dropin.c,$(wildcard arena/*.c)) \
+CORE_SRC     := syscall/os_posix.c syscall/reserve_aligned.c $(wildcard bins/*.c) $(wildcard arena/*.c) \
                 $(wildcard inspect/*.c stomp/*.c)
-DROPIN_SRC   := $(CORE_SRC) syscall/brk_posix.c arena/dropin.c
+DROPIN_SRC   := $(CORE_SRC) syscall/brk_posix.c
 PREFIXED_SRC := $(CORE_SRC) syscall/brk_emulated.c
 
 DROPIN_OBJ   := $(DROPIN_SRC:%.c=$(BUILD)/obj/dropin/%.o)
@@ -106,7 +106,8 @@ $(BUILD)/obj/prefixed/%.o: %.c $(HEADERS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/libarenalloc.so: $(DROPIN_OBJ)
+# arena/dropin.ld gives the drop-in library the standard names (malloc, free, ...).
+$(BUILD)/libarenalloc.so: $(DROPIN_OBJ) arena/dropin.ld
 	$(CC) -shared $(SO_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libarenalloc-prefixed.so: $(PREFIXED_OBJ)
