@@ -18,24 +18,33 @@
 #
 # -a picks allocators, comma-separated (default: all five).  An allocator whose
 # library is not installed is left out with a note saying which package has it.
+#
+# Time is the median of ROUNDS replays (-r, default 3; the allocators take turns
+# round by round), and a trace of one thread replays pinned to one CPU (taskset),
+# the same for every allocator: this machine's speed moves by tens of per cent
+# from one run to the next, and its cores are not equally fast.  The memory
+# figures are the first round's; they do not change from round to round.
 set -euo pipefail
 
 build=build
 out=build/compare
 allocators=arenalloc,glibc,jemalloc,mimalloc,tcmalloc
-while getopts "b:o:a:" opt; do
+rounds=3
+while getopts "b:o:a:r:" opt; do
     case $opt in
     b) build=$OPTARG ;;
     o) out=$OPTARG ;;
     a) allocators=$OPTARG ;;
-    *) echo "usage: $0 [-b BUILD] [-o OUTDIR] [-a ALLOCATORS] TRACE..." >&2; exit 2 ;;
+    r) rounds=$OPTARG ;;
+    *) echo "usage: $0 [-b BUILD] [-o OUTDIR] [-a ALLOCATORS] [-r ROUNDS] TRACE..." >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
 if (($# == 0)); then
-    echo "usage: $0 [-b BUILD] [-o OUTDIR] [-a ALLOCATORS] TRACE..." >&2
+    echo "usage: $0 [-b BUILD] [-o OUTDIR] [-a ALLOCATORS] [-r ROUNDS] TRACE..." >&2
     exit 2
 fi
+[[ $rounds =~ ^[1-9][0-9]?$ ]] || { echo "compare: -r $rounds: give a number of rounds from 1 to 99" >&2; exit 2; }
 
 replay=$build/tools/arena-replay
 reader=$build/tools/arena-trace
@@ -96,21 +105,44 @@ unpacked() {
     fi
 }
 
-# Replays trace $2 (named $1) against allocator $3; its summary line goes to
-# OUTDIR/<name>/<allocator>.summary, or the failure to .error.
+# The CPU that one-thread replays are pinned to: the first this script may run
+# on ("pid N's current affinity list: 0-3,6"), or none without taskset.
+cpu=
+command -v taskset >/dev/null && cpu=$(taskset -pc $$ | sed 's/.*: *//; s/[^0-9].*//')
+
+# Replays trace $2 (named $1, of $4 threads) against allocator $3, in round $5.
+# Round 1 keeps the samples and the summary line (OUTDIR/<name>/<allocator>.summary,
+# or the failure in .error); every round adds its time to .times.
 run_one() {
-    local name=$1 trace=$2 alloc=$3 dir=$out/$1
-    local lib mode=system
+    local name=$1 trace=$2 alloc=$3 threads=$4 round=$5 dir=$out/$1
+    local lib mode=system pin=() line
     lib=$(preload_of "$alloc")
     [[ $alloc == arenalloc ]] && mode=arenalloc
+    [[ $threads == 1 && -n $cpu ]] && pin=(taskset -c "$cpu")
     mkdir -p "$dir"
-    rm -f "$dir/$alloc.summary" "$dir/$alloc.error"
-    if env ${lib:+LD_PRELOAD=$lib} "$replay" --allocator "$mode" --samples 1000 \
-        --data "$dir/$alloc.tsv" "$trace" >"$dir/$alloc.summary" 2>"$dir/$alloc.error"; then
+    if ((round == 1)); then
+        rm -f "$dir/$alloc.summary" "$dir/$alloc.error" "$dir/$alloc.times"
+        if env ${lib:+LD_PRELOAD=$lib} "${pin[@]}" "$replay" --allocator "$mode" --samples 1000 \
+            --data "$dir/$alloc.tsv" "$trace" >"$dir/$alloc.summary" 2>"$dir/$alloc.error"; then
+            rm -f "$dir/$alloc.error"
+            line=$(cat "$dir/$alloc.summary")
+        else
+            rm -f "$dir/$alloc.summary"
+            return
+        fi
+    elif [[ -e $dir/$alloc.summary ]]; then
+        line=$(env ${lib:+LD_PRELOAD=$lib} "${pin[@]}" "$replay" --allocator "$mode" --samples 1 \
+            "$trace" 2>"$dir/$alloc.error") || return 0
         rm -f "$dir/$alloc.error"
     else
-        rm -f "$dir/$alloc.summary"
+        return 0 # round 1 failed: its error stands
     fi
+    sed -n 's/.* time_s=\([0-9.]*\).*/\1/p' <<<"$line" >>"$dir/$alloc.times"
+}
+
+# The median of the times in file $1.
+median_time() {
+    sort -g "$1" | awk '{ t[NR] = $1 } END { print (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2 }'
 }
 
 # Every trace is read once before any replay: a trace the reader refuses stops
@@ -131,10 +163,12 @@ check_trace() { # check_trace FILE UNPACKED
         echo "compare: $1: the trace holds no operations; nothing compared" >&2
         exit 1
     fi
+    thread_counts+=("$(sed -n 's/^threads: //p' "$out/check.out")")
 }
 
 # ---- replays ------------------------------------------------------------------
 traces=()
+thread_counts=()
 for t in "$@"; do
     [[ -f $t && -r $t ]] || { echo "compare: $t: cannot read the trace (not a readable file)" >&2; exit 1; }
     if [[ $t == *.xz ]] && ! xz -t "$t" 2>"$out/check.err"; then
@@ -145,23 +179,26 @@ for t in "$@"; do
     check_trace "$t" "${traces[-1]}"
 done
 
-total=$(($# * ${#names[@]}))
+total=$(($# * ${#names[@]} * rounds))
 step=0
 i=0
 for t in "$@"; do
     name=$(trace_name "$t")
     trace=${traces[i]}
+    threads=${thread_counts[i]}
     i=$((i + 1))
-    for alloc in "${names[@]}"; do
-        step=$((step + 1))
-        printf '[%2d/%d] %-22s %-10s' "$step" "$total" "$name" "$alloc" >&2
-        start=$EPOCHREALTIME
-        run_one "$name" "$trace" "$alloc"
-        if [[ -e $out/$name/$alloc.error ]]; then
-            printf ' failed: %s\n' "$(tail -n 1 "$out/$name/$alloc.error")" >&2
-        else
-            awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf " %5.1f s\n", b - a }' >&2
-        fi
+    for ((round = 1; round <= rounds; round++)); do
+        for alloc in "${names[@]}"; do
+            step=$((step + 1))
+            printf '[%3d/%d] %-22s %-10s round %d' "$step" "$total" "$name" "$alloc" "$round" >&2
+            start=$EPOCHREALTIME
+            run_one "$name" "$trace" "$alloc" "$threads" "$round"
+            if [[ -e $out/$name/$alloc.error ]]; then
+                printf ' failed: %s\n' "$(tail -n 1 "$out/$name/$alloc.error")" >&2
+            else
+                awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf " %5.1f s\n", b - a }' >&2
+            fi
+        done
     done
 done
 
@@ -172,7 +209,8 @@ table() {
         name=$(trace_name "$t")
         for alloc in "${names[@]}"; do
             if [[ -e $out/$name/$alloc.summary ]]; then
-                echo "$name $alloc $(cat "$out/$name/$alloc.summary")"
+                echo "$name $alloc $(sed "s/ time_s=[0-9.]*/ time_s=$(median_time "$out/$name/$alloc.times")/" \
+                    "$out/$name/$alloc.summary")"
             else
                 echo "$name $alloc failed"
             fi

@@ -46,5 +46,6 @@ END {
     print "  * marks an allocator without mallinfo2, whose footprint is its resident memory (RSS)."
     print "frag: footprint / live bytes, at the peak, and averaged over the run while at least a tenth of the"
     print "  peak is live.  RSS counts from the replay's start."
-    print "time: one replay each, not a median: on a busy machine it moves by tens of per cent from run to run."
+    print "time: the median of the rounds' replays (one-thread traces pinned to one CPU); read only ratios"
+    print "  a few hundredths from 1.00 as a difference: make bench measures speed."
 }

@@ -36,7 +36,15 @@ check "compare.sh exits 0" test $? -eq 0
 rows=$(grep -c '^saw ' "$work/out/table.txt")
 check "one table row per allocator ($rows of $n)" test "$rows" -eq "$n"
 check "glibc's row is its own baseline (1.00)" grep -Eq '^saw +glibc .*\(1\.00\).*\(1\.00\).*\(1\.00\)' "$work/out/table.txt"
-check "a progress line per replay" test "$(grep -c '^\[ *[0-9]*/'"$n"'\]' "$work/stderr")" -eq "$n"
+check "a progress line per replay, three rounds each" \
+    test "$(grep -c '^\[ *[0-9]*/'"$((3 * n))"'\] .* round [1-3] ' "$work/stderr")" -eq $((3 * n))
+# Time is the median of the rounds' times, each a replay of its own.
+for a in "${allocators[@]}"; do
+    check "$a: three times, one a round" test "$(grep -c '^[0-9.]*$' "$work/out/saw/$a.times")" -eq 3
+    median=$(sort -g "$work/out/saw/$a.times" | sed -n 2p)
+    check "$a: the table's time is their median ($median s)" \
+        grep -Eq "^saw +$a .* $(printf '%.3f' "$median") s \(" "$work/out/table.txt"
+done
 
 svg=$work/out/saw.svg png=$work/out/saw.png
 check "the SVG is written" test -s "$svg"
