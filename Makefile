@@ -106,9 +106,10 @@ $(BUILD)/obj/prefixed/%.o: %.c $(HEADERS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-# arena/dropin.ld gives the drop-in library the standard names (malloc, free, ...).
+# arena/dropin.ld gives the drop-in library the standard names (malloc, free, ...)
+# and glibc's distance between mp_ and main_arena; -T adds it to the default script.
 $(BUILD)/libarenalloc.so: $(DROPIN_OBJ) arena/dropin.ld
-	$(CC) -shared $(SO_LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) -shared $(SO_LDFLAGS) -Wl,-T,arena/dropin.ld -o $@ $(DROPIN_OBJ) $(LDLIBS)
 
 $(BUILD)/libarenalloc-prefixed.so: $(PREFIXED_OBJ)
 	$(CC) -shared $(SO_LDFLAGS) -o $@ $^ $(LDLIBS)

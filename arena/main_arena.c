@@ -21,11 +21,14 @@
 #include "bins/malloc_par.h"
 
 /* glibc's names, so a debugger's `p main_arena` and `p mp_` work as they do
-   there; static as glibc's, with their hidden aliases for the other files. */
-STATIC_SYMBOL struct malloc_state main_arena = {.mutex = OS_LOCK_INITIALIZER, .next = &main_arena, .attached_threads = 1};
+   there; static as glibc's, with their hidden aliases for the other files.
+   Each in a section of its own: the drop-in library's link (arena/dropin.ld)
+   puts mp_ as far below main_arena as libc.so.6 has it. */
+STATIC_SYMBOL __attribute__((section(".data.main_arena"))) struct malloc_state main_arena = {
+    .mutex = OS_LOCK_INITIALIZER, .next = &main_arena, .attached_threads = 1};
 STATIC_SYMBOL_ALIAS(main_arena);
 
-STATIC_SYMBOL struct malloc_par mp_ = {
+STATIC_SYMBOL __attribute__((section(".data.mp_"))) struct malloc_par mp_ = {
     .top_pad = DEFAULT_TOP_PAD,
     .n_mmaps_max = DEFAULT_MMAP_MAX,
     .mmap_threshold = DEFAULT_MMAP_THRESHOLD,

@@ -311,6 +311,8 @@ dropin_run() {
     expect "$name: mp_'s tcache fields as glibc fills them, __malloc_initialized set, the heap size" "$drop.lookups" \
         '^value mp_.tcache_bins = 64$' '^value mp_.tcache_max_bytes = 1032$' '^value mp_.tcache_count = 7$' \
         '^value \(int\) __malloc_initialized = 1$' "^value heap_max_bytes = $(($3))\$"
+    expect "$name: mp_ lies 0x920 bytes below main_arena, as in Debian 12's libc.so.6" "$drop.lookups" \
+        '^distance mp_ main_arena = 0x920$'
     local skips=0 unknown=""
     while read -r _ fn; do
         skips=$((skips + 1))

@@ -17,6 +17,10 @@ for expr in ("mp_.tcache_bins", "mp_.tcache_max_bytes", "mp_.tcache_count", "(in
              "heap_max_bytes"):
     gdb.write("value %s = %d\n" % (expr, int(gdb.parse_and_eval(expr))))
 
+# How far mp_ lies below main_arena: attacks that leak main_arena reach mp_ by it.
+gdb.write("distance mp_ main_arena = %#x\n"
+          % int(gdb.parse_and_eval("(char *) &main_arena - (char *) &mp_")))
+
 # The functions stepping.gdb made gdb skip (gdb-check.sh finds each in bins/*.h).
 for line in gdb.execute("info skip", to_string=True).splitlines()[1:]:
     gdb.write("skip %s\n" % line.split()[-1])
