@@ -151,36 +151,43 @@ void arenalloc_free(void *mem)
         free_detour(mem, HOOK_CALLER());
 }
 
-/* calloc must return zeroes, but memory fresh from the OS already is.  So only the
-   part of a chunk that may have been used before is cleared: when the chunk was
-   carved from top, the bytes beyond top_size_maybe_used are fresh.  Returns how
-   many bytes of the chunk's payload to clear. */
-static size_t calloc_clear_size(mchunkptr p, mchunkptr oldtop, INTERNAL_SIZE_T oldtopsize)
+/* calloc must return zeroes, but memory fresh from the OS already is.  So only
+   the part of a chunk that may have been used before is cleared.  That matters
+   only for a chunk carved from top that reaches past where top ended before
+   the call (top was grown for it): of the new memory, what lies beyond the
+   highest point the heap ever reached is fresh.  calloc notes top before
+   _int_malloc, and works the rest out only in that case. */
+struct top_note {
+    mchunkptr top;           /* av->top before the call */
+    INTERNAL_SIZE_T size;    /* and its size */
+    INTERNAL_SIZE_T reached; /* how far the heap had ever reached: main_arena's
+                                max_system_mem, or a heap's committed size */
+};
+
+static inline struct top_note note_top(mstate av)
 {
-    INTERNAL_SIZE_T csz = chunksize(p);
-    if (p == oldtop && csz > oldtopsize)
-        csz = oldtopsize;
-    return csz - SIZE_SZ;
+    INTERNAL_SIZE_T reached = av == &main_arena ? av->max_system_mem : heap_for_ptr(av->top)->mprotect_size;
+    return (struct top_note){av->top, chunksize(av->top), reached};
 }
 
-/* How much of av's top, from its start, may hold old data: up to the highest
-   point the brk heap ever reached (main_arena), or the committed end of the heap
-   (thread arenas); beyond that, memory is fresh from the OS. */
-static INTERNAL_SIZE_T top_size_maybe_used(mstate av)
+/* How many bytes of chunk p's payload to clear. */
+static size_t calloc_clear_size(mstate av, mchunkptr p, const struct top_note *before)
 {
-    char *top = (char *)av->top;
-    INTERNAL_SIZE_T size = chunksize(av->top);
-    ptrdiff_t used = 0;
+    INTERNAL_SIZE_T csz = chunksize(p);
+    if (p != before->top || csz <= before->size)
+        return csz - SIZE_SZ; /* all of it lay in memory the heap already had */
 
-    if (av != &main_arena) {
-        heap_info *heap = heap_for_ptr(top);
-        used = (char *)heap + heap->mprotect_size - top;
-    } else if (contiguous(av) && mp_.sbrk_base != NULL) {
-        used = mp_.sbrk_base + av->max_system_mem - top;
-    } else {
-        return (INTERNAL_SIZE_T)-1; /* a non-contiguous main arena: clear it all */
-    }
-    return used > 0 && size < (INTERNAL_SIZE_T)used ? (INTERNAL_SIZE_T)used : size;
+    char *reached_end;
+    if (av != &main_arena)
+        reached_end = (char *)heap_for_ptr(p) + before->reached;
+    else if (contiguous(av) && mp_.sbrk_base != NULL)
+        reached_end = mp_.sbrk_base + before->reached;
+    else
+        return csz - SIZE_SZ; /* a non-contiguous main arena: clear it all */
+    INTERNAL_SIZE_T maybe_used = before->size; /* the old top's own bytes, at least */
+    if (reached_end - (char *)p > (ptrdiff_t)maybe_used)
+        maybe_used = (INTERNAL_SIZE_T)(reached_end - (char *)p);
+    return (csz < maybe_used ? csz : maybe_used) - SIZE_SZ;
 }
 
 /* calloc's work, once neither a hook nor stomp mode took it over. */
@@ -190,14 +197,12 @@ static inline __attribute__((always_inline)) void *calloc_body(size_t bytes)
     bool single = single_thread_p();
     mstate av = single ? &main_arena : arena_get(bytes);
 
-    mchunkptr oldtop = av->top;
-    INTERNAL_SIZE_T oldtopsize = top_size_maybe_used(av);
+    struct top_note before = note_top(av);
     void *mem = _int_malloc(av, bytes);
     if (!single) {
         if (mem == NULL) {
             av = arena_get_retry(av, bytes);
-            oldtop = av->top;
-            oldtopsize = top_size_maybe_used(av);
+            before = note_top(av);
             mem = _int_malloc(av, bytes);
         }
         arena_unlock(av);
@@ -209,7 +214,7 @@ static inline __attribute__((always_inline)) void *calloc_body(size_t bytes)
     if (perturbing()) /* malloc filled it: all of it must be cleared */
         memset(mem, 0, bytes);
     else if (!chunk_is_mmapped(p)) /* a fresh mapping is zero */
-        memset(mem, 0, calloc_clear_size(p, oldtop, oldtopsize));
+        memset(mem, 0, calloc_clear_size(av, p, &before));
     debug_check_heap();
     return mem;
 }

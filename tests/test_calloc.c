@@ -13,8 +13,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "arenalloc.h"
+#define TEST_HELPERS_ARENA /* top_size, main_arena */
 #include "tests/test_helpers.h"
 
 Suite *calloc_suite(void);
@@ -170,6 +173,38 @@ START_TEST(test_calloc_large_from_heap_after_threshold_rise)
 }
 END_TEST
 
+/* Memory the heap never reached comes fresh from the OS, already zero, and calloc
+   leaves it alone, as glibc does: a block carved from a top that had to grow for
+   it makes none of the pages the growth added resident (mincore), while the part
+   that was top before is cleared. */
+START_TEST(test_calloc_leaves_fresh_memory_alone)
+{
+    ck_assert_int_eq(arenalloc_mallopt(M_MMAP_MAX, 0), 1); /* the block from the heap */
+    settle();
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE), grown = 64 * page;
+    char *old_top = (char *)main_arena.top;
+    memset(old_top + 2 * sizeof(size_t), 0xa5, top_size() - 4 * sizeof(size_t)); /* top's bytes, dirty */
+    size_t n = top_size() + grown;
+    char *q = arenalloc_calloc(1, n);
+    ck_assert(q != NULL && !is_mmapped(q));
+    ck_assert_ptr_eq(mem2chunk(q), old_top);
+
+    /* The pages wholly past where top ended: none resident yet. */
+    char *fresh = (char *)(((uintptr_t)q + n - grown + page - 1) & ~(page - 1));
+    size_t npages = (size_t)((uintptr_t)(q + n) - (uintptr_t)fresh) / page;
+    unsigned char vec[64 + 1];
+    ck_assert_uint_ge(npages, 32);
+    ck_assert_int_eq(mincore(fresh, npages * page, vec), 0);
+    size_t resident = 0;
+    for (size_t i = 0; i < npages; i++)
+        resident += vec[i] & 1;
+    ck_assert_msg(resident == 0, "calloc touched %zu of the %zu fresh pages", resident, npages);
+    ck_assert_uint_eq(first_nonzero(q, arenalloc_malloc_usable_size(q)), arenalloc_malloc_usable_size(q));
+    arenalloc_free(q);
+    ck_assert_int_eq(arenalloc_mallopt(M_MMAP_MAX, 65536), 1); /* the default again */
+}
+END_TEST
+
 /* An mmapped calloc is zero too (fresh pages, the one case glibc does not memset). */
 START_TEST(test_calloc_mmapped)
 {
@@ -221,6 +256,7 @@ Suite *calloc_suite(void)
     tcase_add_test(tc, test_calloc_from_top);
     tcase_add_test(tc, test_calloc_after_trim);
     tcase_add_test(tc, test_calloc_large_from_heap_after_threshold_rise);
+    tcase_add_test(tc, test_calloc_leaves_fresh_memory_alone);
     tcase_add_test(tc, test_calloc_mmapped);
     tcase_add_test(tc, test_calloc_zero_is_malloc_zero);
     suite_add_tcase(s, tc);
