@@ -119,11 +119,12 @@ run_one() {
     lib=$(preload_of "$alloc")
     [[ $alloc == arenalloc ]] && mode=arenalloc
     [[ $threads == 1 && -n $cpu ]] && pin=(taskset -c "$cpu")
+    local replay_it=(env ${lib:+LD_PRELOAD=$lib} "${pin[@]}" "$replay" --allocator "$mode")
     mkdir -p "$dir"
     if ((round == 1)); then
         rm -f "$dir/$alloc.summary" "$dir/$alloc.error" "$dir/$alloc.times"
-        if env ${lib:+LD_PRELOAD=$lib} "${pin[@]}" "$replay" --allocator "$mode" --samples 1000 \
-            --data "$dir/$alloc.tsv" "$trace" >"$dir/$alloc.summary" 2>"$dir/$alloc.error"; then
+        if "${replay_it[@]}" --samples 1000 --data "$dir/$alloc.tsv" "$trace" \
+            >"$dir/$alloc.summary" 2>"$dir/$alloc.error"; then
             rm -f "$dir/$alloc.error"
             line=$(cat "$dir/$alloc.summary")
         else
@@ -131,8 +132,7 @@ run_one() {
             return
         fi
     elif [[ -e $dir/$alloc.summary ]]; then
-        line=$(env ${lib:+LD_PRELOAD=$lib} "${pin[@]}" "$replay" --allocator "$mode" --samples 1 \
-            "$trace" 2>"$dir/$alloc.error") || return 0
+        line=$("${replay_it[@]}" --samples 1 "$trace" 2>"$dir/$alloc.error") || return 0
         rm -f "$dir/$alloc.error"
     else
         return 0 # round 1 failed: its error stands
