@@ -26,12 +26,15 @@
  * workload and seed, so every allocator must print the same one.
  *
  * stdout is one line of key=value pairs: workload, threads, ops (calls to the
- * allocator), time_s (the timed loop only), ns_per_op, checksum, maxrss_kb.
+ * allocator), time_s (the timed loop only), ns_per_op, checksum, peak_rss (bytes:
+ * what the workload made resident, see "peak RSS" below) and maxrss_kb (the
+ * process's peak resident set, as GNU time's %M reports it).
  * --smoke runs about a thousandth of the work, to check the results quickly;
  * --scale N runs N thousandths of it (1000 is the default), for a profiler
  * such as callgrind, which counts instructions the same on a busy machine.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -42,6 +45,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- shared helpers ----------------------------------------------------------------- */
 
@@ -75,6 +79,64 @@ static void *xmalloc(size_t n)
         exit(1);
     }
     return p;
+}
+
+/* ---- peak RSS ---------------------------------------------------------------------------- */
+
+/* A workload's peak RSS is the most anonymous memory the process had resident
+   while it ran, above what it had when main began: the heap and whatever else
+   the allocator mapped for the workload, and the threads' stacks.  Not the
+   process's peak resident set (%M, printed as maxrss_kb): that also counts file
+   pages, the code of the program and of its libraries, which the kernel maps up
+   to 64 KiB around each page touched, so that where ASLR puts the libraries
+   moves %M of a 1.5 MiB process by a tenth, and a preloaded allocator's own
+   library (its code, and its data written when it is loaded) adds the same to
+   it whatever its heap does.  The replayer measures a trace's peak the same way.
+
+   The figure is sampled: PROBES times spread over each workload, by one thread,
+   at moments when its blocks are all live (after a batch's mallocs, before its
+   frees).  Each sample reads /proc/self/smaps_rollup, whose figures the kernel
+   counts by walking the page tables (statm's are kept per thread and can be 64
+   pages behind), and without calling malloc, which would put the probe's own
+   buffers in the heap it measures.  The time the samples take is left out of
+   time_s. */
+enum { PROBES = 64 };
+static long anon_base_kb = -1, anon_peak_kb = -1;
+static double probe_s;
+
+/* smaps_rollup's "Anonymous:" in KiB, or -1 when it cannot be read. */
+static long anon_kb(void)
+{
+    char text[4096];
+    int fd = open("/proc/self/smaps_rollup", O_RDONLY);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    text[n] = '\0';
+    const char *line = strstr(text, "\nAnonymous:");
+    return line == NULL ? -1 : strtol(line + strlen("\nAnonymous:"), NULL, 10);
+}
+
+static void probe_rss(void)
+{
+    double start = now_s();
+    long kb = anon_kb();
+    if (kb > anon_peak_kb)
+        anon_peak_kb = kb;
+    probe_s += now_s() - start;
+}
+
+/* A mask m such that (i & m) == 0 for about PROBES of the counts 0 .. n-1: one
+   AND in the loop, where a division would cost more than some allocators' malloc. */
+static uint64_t probe_mask(uint64_t n)
+{
+    uint64_t step = 1;
+    while (step * 2 <= n / PROBES)
+        step *= 2;
+    return step - 1;
 }
 
 /* A block's pattern: its first and last word hold `tag` (one word, in a block
@@ -116,10 +178,12 @@ struct result {
 
 static struct result pair32(void)
 {
-    uint64_t n = 20000ull * scale, sum = 0;
+    uint64_t n = 20000ull * scale, sum = 0, mask = probe_mask(n);
     for (uint64_t i = 0; i < n; i++) {
         void *p = xmalloc(32);
         mark(p, 32, i);
+        if ((i & mask) == 0)
+            probe_rss();
         sum += verify(p, 32, i);
         free(p);
     }
@@ -132,13 +196,15 @@ static struct result small_batches(const size_t *sizes, size_t nsizes)
     enum { BATCH = 100 };
     void *blocks[BATCH];
     size_t size[BATCH];
-    uint64_t rounds = 100ull * scale, sum = 0, state = seed;
+    uint64_t rounds = 100ull * scale, sum = 0, state = seed, mask = probe_mask(rounds);
     for (uint64_t r = 0; r < rounds; r++) {
         for (int i = 0; i < BATCH; i++) {
             size[i] = sizes[(next_random(&state) >> 32) % nsizes];
             blocks[i] = xmalloc(size[i]);
             mark(blocks[i], size[i], tag_of(r, (uint64_t)i));
         }
+        if ((r & mask) == 0)
+            probe_rss();
         for (int i = 0; i < BATCH; i++) {
             sum += verify(blocks[i], size[i], tag_of(r, (uint64_t)i));
             free(blocks[i]);
@@ -206,7 +272,7 @@ static void *random_sizes_thread(void *arg)
     void *block[WORKING_SET] = {0};
     size_t size[WORKING_SET];
     uint64_t tag[WORKING_SET];
-    uint64_t state = seed * 7919 + w->index, steps = 5000ull * scale;
+    uint64_t state = seed * 7919 + w->index, steps = 5000ull * scale, mask = probe_mask(steps);
     for (uint64_t i = 0; i < steps; i++) {
         unsigned slot = (unsigned)(next_random(&state) >> 32) % WORKING_SET;
         if (block[slot] != NULL) {
@@ -219,6 +285,8 @@ static void *random_sizes_thread(void *arg)
         block[slot] = xmalloc(size[slot]);
         mark(block[slot], size[slot], tag[slot]);
         w->ops++;
+        if (w->index == 0 && (i & mask) == 0)
+            probe_rss();
     }
     for (unsigned s = 0; s < WORKING_SET; s++) {
         if (block[s] != NULL) {
@@ -249,7 +317,7 @@ static uint64_t larson_rounds;
 static void *larson_thread(void *arg)
 {
     struct worker *w = arg;
-    uint64_t state = seed * 104729 + w->index;
+    uint64_t state = seed * 104729 + w->index, mask = probe_mask(larson_rounds);
     for (uint64_t r = 0; r < larson_rounds; r++) {
         struct larson_slot *half = larson_half[(w->index + r) % 2];
         for (unsigned i = 0; i < LARSON_SLOTS; i++) {
@@ -265,6 +333,8 @@ static void *larson_thread(void *arg)
             mark(s->block, s->size, s->tag);
             w->ops++;
         }
+        if (w->index == 0 && (r & mask) == 0)
+            probe_rss();
         pthread_barrier_wait(&larson_barrier);
     }
     return NULL;
@@ -304,7 +374,7 @@ static uint64_t xm_batches;
 static void *xmalloc_thread(void *arg)
 {
     struct worker *w = arg;
-    uint64_t state = seed * 15485863;
+    uint64_t state = seed * 15485863, mask = probe_mask(xm_batches);
     for (uint64_t b = 0; b < xm_batches; b++) {
         struct xm_batch *batch = &xm_ring[b % XM_RING];
         if (w->index == 0) { /* the producer */
@@ -316,6 +386,8 @@ static void *xmalloc_thread(void *arg)
                 mark(batch->block[i], batch->size[i], tag_of(b, (uint64_t)i));
             }
             atomic_store_explicit(&xm_produced, b + 1, memory_order_release);
+            if ((b & mask) == 0)
+                probe_rss();
         } else { /* the consumer */
             while (atomic_load_explicit(&xm_produced, memory_order_acquire) <= b)
                 sched_yield();
@@ -371,6 +443,7 @@ static struct result realloc_growth(void)
                 grown = true;
             }
         }
+        probe_rss(); /* every buffer at its longest */
         for (unsigned k = 0; k < BUFFERS; k++) { /* every byte, then free */
             for (size_t i = 0; i < len[k]; i++) {
                 if (buf[k][i] != realloc_byte(k, i))
@@ -420,6 +493,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
+    anon_base_kb = anon_kb();
     if (argc < 2)
         usage();
     for (int i = 2; i < argc; i++) {
@@ -437,12 +511,18 @@ int main(int argc, char **argv)
             continue;
         double start = now_s();
         struct result r = workloads[i].run();
-        double elapsed = now_s() - start;
+        double elapsed = now_s() - start - probe_s;
+        probe_rss();
+        if (anon_base_kb < 0 || anon_peak_kb < 0) {
+            fprintf(stderr, "arena-bench: no Anonymous: line in /proc/self/smaps_rollup (Linux 4.14 and later have it)\n");
+            return 1;
+        }
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
-        printf("workload=%s threads=%u ops=%llu time_s=%.4f ns_per_op=%.2f checksum=%016llx maxrss_kb=%ld\n",
+        printf("workload=%s threads=%u ops=%llu time_s=%.4f ns_per_op=%.2f checksum=%016llx peak_rss=%ld "
+               "maxrss_kb=%ld\n",
                workloads[i].name, r.threads, (unsigned long long)r.ops, elapsed, elapsed * 1e9 / (double)r.ops,
-               (unsigned long long)r.checksum, ru.ru_maxrss);
+               (unsigned long long)r.checksum, (anon_peak_kb - anon_base_kb) * 1024, ru.ru_maxrss);
         unsigned long bad = atomic_load(&failures);
         if (bad != 0) {
             fprintf(stderr, "arena-bench: %s: %lu blocks did not hold what was written to them\n",

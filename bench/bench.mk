@@ -35,4 +35,8 @@ bench-check: all tools $(BUILD)/tools/arena-bench
 	@n=$$(cut -d, -f2 $(BUILD)/bench-smoke/bench.csv | sed 1d | sort -u | wc -l); \
 	    for f in time rss; do bars=$$(grep -c '<g id="gnuplot_plot_[0-9]*" ><title>' $(BUILD)/bench-smoke/$$f.svg); \
 	    test "$$bars" -eq "$$n" || { echo "bench-check: $$f.svg has $$bars allocators of $$n"; exit 1; }; done
+	@# Peak RSS is sampled while a program runs: realloc's 2000 buffers, each grown to 4 KiB,
+	@# are all live just before it frees them, and every allocator's figure must hold them.
+	@awk -F, '$$1 == "realloc" && $$5 < 8000 { print "bench-check: " $$2 ": peak RSS " $$5 " KiB on realloc," \
+	    " under the 8000 KiB its buffers hold at once"; bad = 1 } END { exit bad }' $(BUILD)/bench-smoke/bench.csv
 	@echo "bench-check: $$(sed 1d $(BUILD)/bench-smoke/bench.csv | wc -l) workload x allocator runs, results checked"

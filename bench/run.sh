@@ -21,12 +21,15 @@
 # Each round runs every workload once on every allocator, one after the other,
 # so that a machine whose load changes slows every allocator alike; RUNS rounds
 # (5), and the table shows the median of each.  time is the timed part only (the
-# program's loop, the replayed calls).  peak RSS is the program's maximum
-# resident set (GNU time's %M), start-up included; for a replay it is the
-# replayer's own figure, the peak of anonymous resident memory above what it
-# had before the first call (its decoded trace, hundreds of MiB, would swamp
-# %M).  Ratios are against glibc for rows with the cache on, and against
-# glibc-notc for the -notc rows.
+# program's loop, the replayed calls).  peak RSS is what the workload made
+# resident: the most anonymous memory the process had above what it had before
+# the workload's first call (the program's figure, sampled through the run:
+# bench/bench.c; the replayer's, bench/trace/replay.c).  process is the process's
+# own peak resident set (GNU time's %M): it also counts the pages of code and
+# data every process of the program has, and the preloaded library's own, and
+# for a replay the decoded trace; where ASLR puts the libraries moves it by up
+# to a tenth on the smallest programs.  Ratios are against glibc for rows with
+# the cache on, and against glibc-notc for the -notc rows.
 #
 # The one-thread workloads (all but the -2t ones; the demo's traces are of
 # one-thread runs) run pinned to one core, CPU (-c; by default the first this
@@ -44,7 +47,7 @@
 #
 # Output in OUTDIR (build/bench): runs.tsv (every run), bench.csv (medians and
 # ratios), table.txt, time.svg and rss.svg (bars per workload, one per
-# allocator, relative to glibc).
+# allocator, relative to glibc; rss.svg shows peak RSS).
 set -euo pipefail
 
 build=build
@@ -155,10 +158,10 @@ if [[ -n $workloads ]]; then
 fi
 
 # ---- the runs ---------------------------------------------------------------------
-# runs.tsv: workload allocator round time_s rss_kb checksum ("-" when the
-# workload prints none; "FAILED" in time_s for a run that failed).
+# runs.tsv: workload allocator round time_s rss_kb process_kb checksum ("-" when
+# the workload prints none; "FAILED" in time_s for a run that failed).
 tsv=$out/runs.tsv
-printf 'workload\tallocator\tround\ttime_s\trss_kb\tchecksum\n' >"$tsv"
+printf 'workload\tallocator\tround\ttime_s\trss_kb\tprocess_kb\tchecksum\n' >"$tsv"
 total=$((runs * ${#order[@]} * ${#names[@]}))
 step=0
 failed=0
@@ -170,17 +173,22 @@ for ((r = 1; r <= runs; r++)); do
             prefix=("${pin[@]}")
             [[ $w == *-2t ]] && prefix=()
             # shellcheck disable=SC2046,SC2086
+            time= rss=
             if env $(env_of "$a") "${prefix[@]}" "$gnutime" -f '%M' -o "$out/rss.txt" ${command[$w]} >"$out/out.txt" 2>"$out/err.txt"; then
                 line=$(tail -n 1 "$out/out.txt")
                 time=$(sed -n 's/.*time_s=\([0-9.]*\).*/\1/p' <<<"$line")
                 sum=$(sed -n 's/.*checksum=\([0-9a-f]*\).*/\1/p' <<<"$line")
                 rss=$(sed -n 's/.*peak_rss=\([0-9]*\).*/\1/p' <<<"$line")
-                if [[ -n $rss ]]; then rss=$((rss / 1024)); else rss=$(tail -n 1 "$out/rss.txt"); fi
-                printf '%s\t%s\t%d\t%s\t%s\t%s\n' "$w" "$a" "$r" "${time:-FAILED}" "$rss" "${sum:--}" >>"$tsv"
-                printf ' %8s s %8s kB\n' "$time" "$rss" >&2
+                [[ -n $time && -n $rss ]] || echo "no time_s or peak_rss in its output: $line" >>"$out/err.txt"
+            fi
+            if [[ -n $time && -n $rss ]]; then
+                rss=$((rss / 1024))
+                process=$(tail -n 1 "$out/rss.txt")
+                printf '%s\t%s\t%d\t%s\t%s\t%s\t%s\n' "$w" "$a" "$r" "$time" "$rss" "$process" "${sum:--}" >>"$tsv"
+                printf ' %8s s %8s kB %8s kB\n' "$time" "$rss" "$process" >&2
             else
                 failed=$((failed + 1))
-                printf '%s\t%s\t%d\tFAILED\t-\t-\n' "$w" "$a" "$r" >>"$tsv"
+                printf '%s\t%s\t%d\tFAILED\t-\t-\t-\n' "$w" "$a" "$r" >>"$tsv"
                 printf ' FAILED: %s\n' "$(grep -v '^Command' "$out/err.txt" | tail -n 1)" >&2
             fi
         done
