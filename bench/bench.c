@@ -91,7 +91,8 @@ static void *xmalloc(size_t n)
    to 64 KiB around each page touched, so that where ASLR puts the libraries
    moves %M of a 1.5 MiB process by a tenth, and a preloaded allocator's own
    library (its code, and its data written when it is loaded) adds the same to
-   it whatever its heap does.  The replayer measures a trace's peak the same way.
+   it whatever its heap does.  The replayer's peak RSS of a trace is the same
+   quantity (bench/trace/replay.c, sampled from statm).
 
    The figure is sampled: PROBES times spread over each workload, by one thread,
    at moments when its blocks are all live (after a batch's mallocs, before its
