@@ -2,7 +2,7 @@
 #
 #   make bench         every workload of bench/bench.c and the demo's three traces, against
 #                      arenalloc (cache on and off), glibc (on and off), jemalloc, mimalloc and
-#                      tcmalloc, in turns, median of 3: a table on the terminal, and
+#                      tcmalloc, in turns, median of 5: a table on the terminal, and
 #                      build/bench/{table.txt,bench.csv,time.svg,rss.svg}  (bench/run.sh)
 #   make bench-check   the same with tiny counts and a short synthetic trace, one round:
 #                      every program checks its own results (a make check stage)
