@@ -208,16 +208,17 @@ status=${PIPESTATUS[0]}
 n=${#names[@]}
 for what in time rss; do
     first=$([[ $what == time ]] && echo 2 || echo $((n + 2)))
+    label=$([[ $what == time ]] && echo time || echo "peak RSS (what the workload made resident)")
     gnuplot <<EOF
 set terminal svg size 1200,500 dynamic font "sans,11"
 set output "$out/$what.svg"
-set title "make bench: $what relative to glibc (lower is better; -notc rows against glibc-notc)"
+set title "make bench: $label relative to glibc (lower is better; -notc rows against glibc-notc)"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set xtics rotate by -30 nomirror
-set ylabel "$what / glibc's"
+set ylabel "${what/rss/peak RSS} / glibc's"
 set yrange [0:*]
 set grid ytics
 set key outside right top
