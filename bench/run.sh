@@ -172,7 +172,7 @@ for ((r = 1; r <= runs; r++)); do
             printf '[%3d/%d] round %d  %-20s %-15s' "$step" "$total" "$r" "$w" "$a" >&2
             prefix=("${pin[@]}")
             [[ $w == *-2t ]] && prefix=()
-            time= rss= sum=
+            time='' rss='' sum=''
             # shellcheck disable=SC2046,SC2086
             if env $(env_of "$a") "${prefix[@]}" "$gnutime" -f '%M' -o "$out/rss.txt" ${command[$w]} >"$out/out.txt" 2>"$out/err.txt"; then
                 line=$(tail -n 1 "$out/out.txt")
